@@ -1,0 +1,476 @@
+"""The archive: organisations and their affiliations, topics with aliases, congresses and the
+resolutions adopted there, statements, and the quotations that link a statement to a resolution.
+
+Every object that the interchange format names has a `key` (also its URL slug). The database
+enforces what the format enforces and nothing stricter: unique keys, enumerations, years,
+date ranges; rules that span rows (parent cycles, excerpts found in the text) are checked in
+`clean()` and by the importer, through the same functions.
+"""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import MD5
+from django.urls import reverse
+
+from . import codes, search
+from .codes import (
+    DatePrecision,
+    OrganisationKind,
+    Relation,
+    ResolutionKind,
+    StatementKind,
+    Status,
+)
+
+
+class KeyField(models.SlugField):
+    """The interchange format's key: lowercase words joined by single hyphens, up to 100."""
+
+    default_validators = [codes.validate_key]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", codes.KEY_MAX_LENGTH)
+        kwargs.setdefault("unique", True)
+        kwargs.setdefault("allow_unicode", False)
+        kwargs.setdefault(
+            "help_text", "Stable identifier and URL slug: lowercase letters, digits and hyphens."
+        )
+        super().__init__(*args, **kwargs)
+
+
+def key_check(model_name):
+    return models.CheckConstraint(
+        condition=Q(key__regex=codes.KEY_PATTERN), name=f"{model_name}_key_format"
+    )
+
+
+def choices_check(model_name, field, choices):
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}), name=f"{model_name}_{field}_valid"
+    )
+
+
+def protect_many_to_many(field):
+    """Refuse to delete a topic or organisation while a many-to-many tag still points at it.
+
+    Django cascades the rows of an auto-created through table; switching that one foreign key
+    to PROTECT keeps the admin's autocomplete widgets (which need an auto-created table) and
+    gives the refusal the archive promises for every reference."""
+    through = field.remote_field.through
+    for fk in through._meta.local_fields:
+        if fk.is_relation and fk.related_model is field.related_model:
+            fk.remote_field.on_delete = models.PROTECT
+
+
+def would_cycle(obj, parent):
+    """True if making `parent` the parent of `obj` closes a loop in the tree."""
+    seen = set()
+    while parent is not None:
+        if parent.pk in seen or (obj.pk is not None and parent.pk == obj.pk):
+            return True
+        seen.add(parent.pk)
+        parent = parent.parent
+    return False
+
+
+class Organisation(models.Model):
+    key = KeyField()
+    name = models.CharField(max_length=None)
+    short_name = models.CharField(
+        "short name", max_length=None, blank=True, help_text="Acronym or short form: LO, ITUC."
+    )
+    native_name = models.CharField(
+        "name in its own language",
+        max_length=None,
+        blank=True,
+        help_text="Landsorganisasjonen i Norge",
+    )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        choices=codes.country_choices,
+        validators=[codes.validate_country],
+        help_text="ISO 3166-1 alpha-2. Leave empty for international bodies.",
+    )
+    kind = models.CharField(
+        max_length=40, choices=OrganisationKind.choices, default=OrganisationKind.OTHER
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The body it is part of: a working group's parent.",
+    )
+    description = models.TextField(blank=True)
+    website = models.CharField(max_length=None, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            key_check("organisation"),
+            choices_check("organisation", "kind", OrganisationKind),
+            models.CheckConstraint(
+                condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
+                name="organisation_country_format",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")), name="organisation_not_own_parent"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["country"], name="organisation_country"),
+            models.Index(fields=["kind"], name="organisation_kind"),
+        ]
+
+    def __str__(self):
+        if self.short_name and self.short_name != self.name:
+            return f"{self.name} ({self.short_name})"
+        return self.name
+
+    @property
+    def label(self):
+        """The short form readers know (LO), else the name."""
+        return self.short_name or self.name
+
+    def get_absolute_url(self):
+        return reverse("organisation-detail", args=[self.key])
+
+    def clean(self):
+        if self.parent_id and would_cycle(self, self.parent):
+            raise ValidationError({"parent": "This parent would make a cycle of organisations."})
+
+
+class Affiliation(models.Model):
+    """A tie between two organisations: LO is a member of ITUC."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="affiliations"
+    )
+    relation = models.CharField(max_length=40, choices=Relation.choices)
+    target = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="affiliates")
+    since = models.PositiveSmallIntegerField(null=True, blank=True, validators=[codes.validate_year])
+    until = models.PositiveSmallIntegerField(null=True, blank=True, validators=[codes.validate_year])
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["organisation__name", "relation", "target__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "relation", "target"], name="affiliation_unique"
+            ),
+            choices_check("affiliation", "relation", Relation),
+            models.CheckConstraint(
+                condition=~Q(organisation=F("target")), name="affiliation_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(since__isnull=True) | Q(since__range=(codes.YEAR_MIN, codes.YEAR_MAX)),
+                name="affiliation_since_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__range=(codes.YEAR_MIN, codes.YEAR_MAX)),
+                name="affiliation_until_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(since__isnull=True) | Q(until__isnull=True) | Q(until__gte=F("since")),
+                name="affiliation_until_after_since",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation.label} {self.get_relation_display()} {self.target.label}"
+
+    def clean(self):
+        errors = {}
+        if self.organisation_id and self.organisation_id == self.target_id:
+            errors["target"] = "An organisation cannot be affiliated with itself."
+        if self.since and self.until and self.until < self.since:
+            errors["until"] = "The end year is before the start year."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Topic(models.Model):
+    key = KeyField()
+    name = models.CharField(max_length=None)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            key_check("topic"),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="topic_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("topic-detail", args=[self.key])
+
+    def clean(self):
+        if self.parent_id and would_cycle(self, self.parent):
+            raise ValidationError({"parent": "This parent would make a cycle of topics."})
+
+    def descendant_ids(self):
+        """This topic's id and those of every topic below it: a parent topic includes them."""
+        ids, frontier = {self.pk}, {self.pk}
+        while frontier:
+            frontier = set(
+                Topic.objects.filter(parent__in=frontier).values_list("pk", flat=True)
+            ) - ids
+            ids |= frontier
+        return ids
+
+
+class Alias(models.Model):
+    """Another name a topic goes by: a synonym or an acronym (THB)."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=None)
+    position = models.PositiveIntegerField(default=0, help_text="Order in the topic's list.")
+
+    class Meta:
+        ordering = ["topic", "position", "pk"]
+        verbose_name_plural = "aliases"
+        indexes = [models.Index(fields=["topic", "position"], name="alias_topic_position")]
+
+    def __str__(self):
+        return self.name
+
+
+class Congress(models.Model):
+    key = KeyField()
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="congresses"
+    )
+    name = models.CharField(max_length=None, help_text="2009 LO Congress")
+    year = models.PositiveSmallIntegerField(validators=[codes.validate_year])
+    place = models.CharField(max_length=None, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name_plural = "congresses"
+        constraints = [
+            key_check("congress"),
+            models.CheckConstraint(
+                condition=Q(year__range=(codes.YEAR_MIN, codes.YEAR_MAX)), name="congress_year_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="congress_end_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "year"], name="congress_organisation_year")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("congress-detail", args=[self.key])
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The congress ends before it starts."})
+
+
+class Text(models.Model):
+    """What statements and resolutions share: a titled text, kept paragraph by paragraph
+    (paragraphs are separated by one blank line), in a language, tagged with topics."""
+
+    key = KeyField()
+    title = models.CharField(max_length=None)
+    text = models.TextField(help_text="Paragraphs separated by one blank line.")
+    language = models.CharField(
+        max_length=2,
+        default="en",
+        choices=codes.language_choices,
+        validators=[codes.validate_language],
+        help_text="ISO 639-1",
+    )
+    source_url = models.CharField("source URL", max_length=None, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def paragraphs(self):
+        return codes.paragraphs(self.text)
+
+    def normalise(self):
+        self.text = codes.normalise_text(self.text)
+
+    def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
+
+class Resolution(Text):
+    """A text adopted by a congress. It belongs to the congress's organisation and year."""
+
+    congress = models.ForeignKey(Congress, on_delete=models.PROTECT, related_name="resolutions")
+    kind = models.CharField(max_length=40, choices=ResolutionKind.choices, default=ResolutionKind.OTHER)
+    section = models.CharField(
+        max_length=None, blank=True, help_text="Chapter or section name: Poverty."
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="resolutions")
+    # Kept by PostgreSQL itself, so every save, admin edit and bulk import updates it.
+    search_vector = models.GeneratedField(
+        expression=search.weighted_vector(("title", "section", "text")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["congress", "title"]
+        indexes = [GinIndex(fields=["search_vector"], name="resolution_search")]
+        constraints = [
+            key_check("resolution"),
+            choices_check("resolution", "kind", ResolutionKind),
+            models.CheckConstraint(condition=Q(language__regex=r"^[a-z]{2}$"), name="resolution_language_format"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("resolution-detail", args=[self.key])
+
+
+class StatementQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class Statement(Text):
+    """A position an organisation put on record."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="statements"
+    )
+    kind = models.CharField(max_length=40, choices=StatementKind.choices, default=StatementKind.OTHER)
+    addressed_to = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="addressed_statements",
+        verbose_name="addressed to",
+    )
+    occasion = models.CharField(
+        max_length=None, blank=True, help_text="The questionnaire, hearing or event it answers."
+    )
+    date = models.DateField(
+        null=True, blank=True, help_text="First day of the period that the precision gives."
+    )
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, blank=True
+    )
+    summary = models.TextField(blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="statements")
+    mentions = models.ManyToManyField(
+        Organisation,
+        blank=True,
+        related_name="mentioned_in",
+        help_text="Organisations named in the text.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    search_vector = models.GeneratedField(
+        expression=search.weighted_vector(("title", "summary", "text")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = StatementQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("date").desc(nulls_last=True), "title"]
+        constraints = [
+            key_check("statement"),
+            choices_check("statement", "kind", StatementKind),
+            choices_check("statement", "status", Status),
+            models.CheckConstraint(condition=Q(language__regex=r"^[a-z]{2}$"), name="statement_language_format"),
+            # A date always carries its precision, and a coarse date is the period's first day.
+            models.CheckConstraint(
+                condition=Q(date__isnull=True, date_precision="")
+                | Q(date__isnull=False, date_precision=DatePrecision.DAY)
+                | Q(date__isnull=False, date_precision=DatePrecision.MONTH, date__day=1)
+                | Q(date__isnull=False, date_precision=DatePrecision.YEAR, date__day=1, date__month=1),
+                name="statement_date_precision",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "date"], name="statement_organisation_date"),
+            models.Index(fields=["date"], name="statement_date"),
+            models.Index(fields=["addressed_to"], name="statement_addressed_to"),
+            models.Index(fields=["status", "kind"], name="statement_status_kind"),
+            GinIndex(fields=["search_vector"], name="statement_search"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("statement-detail", args=[self.key])
+
+    @property
+    def date_text(self):
+        """The date as the format writes it, to its precision: 2009, 2009-05, 2009-05-12."""
+        return codes.format_partial_date(self.date, self.date_precision)
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+
+class Quotation(models.Model):
+    """A statement quotes a resolution: the verbatim passage, found in the statement's text."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="quotations")
+    resolution = models.ForeignKey(Resolution, on_delete=models.PROTECT, related_name="quotations")
+    excerpt = models.TextField(help_text="The quoted passage, word for word, without quote marks.")
+
+    class Meta:
+        ordering = ["statement", "resolution", "pk"]
+        constraints = [
+            # Excerpts can be long: compare their hashes, which fit in a B-tree.
+            models.UniqueConstraint(
+                "statement", "resolution", MD5("excerpt"), name="quotation_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.statement} quotes {self.resolution}"
+
+    def save(self, *args, **kwargs):
+        self.excerpt = codes.normalise_text(self.excerpt)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.excerpt = codes.normalise_text(self.excerpt)
+        if self.statement_id and self.excerpt:
+            if self.excerpt not in codes.normalise_text(self.statement.text):
+                raise ValidationError(
+                    {"excerpt": "This passage does not occur word for word in the statement's text."}
+                )
+
+    @property
+    def paragraph_numbers(self):
+        """1-based numbers of the statement's paragraphs that the excerpt spans."""
+        text = self.statement.text
+        start = text.find(self.excerpt)
+        if start < 0:
+            return []
+        first = text.count("\n\n", 0, start) + 1
+        return list(range(first, first + self.excerpt.count("\n\n") + 1))
