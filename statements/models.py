@@ -335,10 +335,20 @@ class Resolution(Text):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+    # Title and section alone: a small index that finds the strongest matches of common words.
+    search_head = models.GeneratedField(
+        expression=search.weighted_vector(("title", "section")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["congress", "title"]
-        indexes = [GinIndex(fields=["search_vector"], name="resolution_search")]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="resolution_search"),
+            GinIndex(fields=["search_head"], name="resolution_search_head"),
+            models.Index(fields=["language"], name="resolution_language"),
+        ]
         constraints = [
             key_check("resolution"),
             choices_check("resolution", "kind", ResolutionKind),
@@ -392,6 +402,11 @@ class Statement(Text):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+    search_head = models.GeneratedField(
+        expression=search.weighted_vector(("title", "summary")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -419,6 +434,8 @@ class Statement(Text):
             models.Index(fields=["addressed_to"], name="statement_addressed_to"),
             models.Index(fields=["status", "kind"], name="statement_status_kind"),
             GinIndex(fields=["search_vector"], name="statement_search"),
+            GinIndex(fields=["search_head"], name="statement_search_head"),
+            models.Index(fields=["language"], name="statement_language"),
         ]
 
     def get_absolute_url(self):
@@ -474,3 +491,54 @@ class Quotation(models.Model):
             return []
         first = text.count("\n\n", 0, start) + 1
         return list(range(first, first + self.excerpt.count("\n\n") + 1))
+
+
+class SearchPassage(models.Model):
+    """One paragraph of a long statement or resolution, with its own search vector.
+
+    Derived data, written only by the database triggers that `search.passage_trigger_sql()`
+    creates, so every write path (admin, importer COPY, raw SQL) keeps it current. PostgreSQL
+    clamps word positions at 16,383 and keeps 256 per word, so a whole-text vector cannot place
+    a phrase in the tail of a long speech; paragraph vectors can, and name the paragraph to show.
+    """
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.DO_NOTHING, null=True, related_name="search_passages"
+    )
+    resolution = models.ForeignKey(
+        Resolution, on_delete=models.DO_NOTHING, null=True, related_name="search_passages"
+    )
+    number = models.PositiveIntegerField(help_text="1-based paragraph number.")
+    vector = SearchVectorField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(statement__isnull=False, resolution__isnull=True)
+                | Q(statement__isnull=True, resolution__isnull=False),
+                name="searchpassage_one_text",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["vector"], name="searchpassage_vector"),
+            models.Index(fields=["statement", "number"], name="searchpassage_statement"),
+            models.Index(fields=["resolution", "number"], name="searchpassage_resolution"),
+        ]
+
+    def __str__(self):
+        return f"paragraph {self.number} of {self.statement or self.resolution}"
+
+
+class SearchWord(models.Model):
+    """The archive's own vocabulary (lower-cased words of titles, summaries and texts) with the
+    number of texts that use each: the source of "did you mean". Kept by statement-level
+    database triggers (see `search.vocabulary_trigger_sql()`), so it follows every write."""
+
+    word = models.TextField(primary_key=True)
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="searchword_trgm")]
+
+    def __str__(self):
+        return self.word
