@@ -1,13 +1,23 @@
 from django.urls import path
-from django.views.generic import TemplateView
 
-# Public pages arrive with the public-pages issue; the names are fixed now so that
-# models can link to them ("view on site").
+from .views import organisations, positions, texts, topics
+
+# These URLs are part of the public contract: other sites link to them.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
-    path("topics/<slug:key>/", TemplateView.as_view(template_name="home.html"), name="topic-detail"),
-    path("organisations/<slug:key>/", TemplateView.as_view(template_name="home.html"), name="organisation-detail"),
-    path("statements/<slug:key>/", TemplateView.as_view(template_name="home.html"), name="statement-detail"),
-    path("congresses/<slug:key>/", TemplateView.as_view(template_name="home.html"), name="congress-detail"),
-    path("resolutions/<slug:key>/", TemplateView.as_view(template_name="home.html"), name="resolution-detail"),
+    path("", topics.home, name="home"),
+    path("topics/", topics.topic_index, name="topic-index"),
+    path("topics/<slug:key>/", positions.topic_detail, name="topic-detail"),
+    path("organisations/", organisations.organisation_index, name="organisation-index"),
+    path(
+        "organisations/<slug:key>/", organisations.organisation_detail, name="organisation-detail"
+    ),
+    path(
+        "organisations/<slug:organisation>/topics/<slug:topic>/",
+        positions.organisation_topic,
+        name="organisation-topic",
+    ),
+    path("statements/<slug:key>/", texts.statement_detail, name="statement-detail"),
+    path("congresses/<slug:key>/", texts.congress_detail, name="congress-detail"),
+    path("resolutions/<slug:key>/", texts.resolution_detail, name="resolution-detail"),
+    path("positions/", positions.positions, name="positions"),
 ]

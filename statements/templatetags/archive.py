@@ -1,0 +1,56 @@
+"""Template filters and tags of the public pages: dates at their precision, capped counts."""
+
+import datetime
+
+from django import template
+from django.utils.formats import number_format
+
+from ..codes import DatePrecision
+from ..filters import count_cap
+
+register = template.Library()
+
+MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+
+
+@register.filter
+def partial_date(statement):
+    """A statement's date as precise as it is known: "2009", "May 2009", "12 May 2009";
+    "Undated" when there is none."""
+    date, precision = statement.date, statement.date_precision
+    if date is None:
+        return "Undated"
+    if precision == DatePrecision.YEAR:
+        return f"{date.year}"
+    if precision == DatePrecision.MONTH:
+        return f"{MONTHS[date.month - 1]} {date.year}"
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+@register.filter
+def day_month_year(date):
+    if not isinstance(date, datetime.date):
+        return ""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+@register.filter
+def capped(count, cap=None):
+    """A count as readers see it: "1,234", or "10,000+" at and above the cap (counts above
+    it are not exact)."""
+    cap = count_cap() if cap in (None, "") else int(cap)
+    if count is None:
+        return ""
+    if count > cap:
+        return f"{number_format(cap, force_grouping=True)}+"
+    return number_format(count, force_grouping=True)
+
+
+@register.filter
+def plural(count, forms):
+    """{{ n|plural:"statement,statements" }}"""
+    one, many = forms.split(",")
+    return one if count == 1 else many

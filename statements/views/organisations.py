@@ -1,0 +1,140 @@
+"""Organisations: the index (filtered by country and kind) and an organisation's page."""
+
+from itertools import groupby
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from .. import codes
+from ..codes import RELATION_INVERSE, OrganisationKind
+from ..filters import (
+    FilterError,
+    OrganisationFilterSet,
+    PositionFilterSet,
+    TopicTree,
+    count_cap,
+    latest_by_topic,
+    topic_counts,
+)
+from ..models import Organisation, Statement
+from .positions import bad_request
+from .topics import published_statement_count
+
+ORGANISATIONS_PER_PAGE = 50
+LISTED = 10  # statements shown under "addressed to" and "mentioned in"
+
+
+def organisation_index(request):
+    organisations = OrganisationFilterSet(
+        request.GET,
+        queryset=Organisation.objects.annotate(statement_count=published_statement_count()),
+    )
+    if not organisations.is_valid():
+        return bad_request(request, organisations.error_list())
+    paginator = Paginator(organisations.qs.order_by("name", "pk"), ORGANISATIONS_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page", "1"))
+    except (PageNotAnInteger, EmptyPage):
+        return bad_request(
+            request,
+            [
+                FilterError(
+                    f"page={request.GET.get('page')}",
+                    f"There is no such page: pages run from 1 to {paginator.num_pages}.",
+                )
+            ],
+        )
+    present = (
+        Organisation.objects.exclude(country="")
+        .order_by()
+        .values_list("country", flat=True)
+        .distinct()
+    )
+    names = codes.country_names()
+    countries = sorted(((c, names.get(c, c)) for c in present), key=lambda c: c[1])
+    selected = organisations.form.cleaned_data
+    return render(
+        request,
+        "organisations/index.html",
+        {
+            "page": page,
+            "page_range": list(paginator.get_elided_page_range(page.number)),
+            "count": paginator.count,
+            "countries": countries,
+            "kinds": OrganisationKind.choices,
+            "selected_countries": selected.get("country") or [],
+            "selected_kinds": selected.get("kind") or [],
+            "title": "Organisations",
+            "crumbs": [("Organisations", None)],
+        },
+    )
+
+
+def organisation_detail(request, key):
+    organisation = get_object_or_404(Organisation.objects.select_related("parent"), key=key)
+    positions = PositionFilterSet({"organisation": [organisation.key]})
+    statements, resolutions = positions.statements, positions.resolutions
+
+    tree = TopicTree()
+    counts = {}
+    for (_kind, topic_id), n in topic_counts(statements, resolutions).items():
+        counts[topic_id] = counts.get(topic_id, 0) + n
+    latest = latest_by_topic(statements, resolutions)
+    groups = [
+        {
+            "topic": node,
+            "count": counts[node.id],
+            "latest": latest.get(node.id, []),
+            "url": reverse("organisation-topic", args=[organisation.key, node.key]),
+        }
+        for node in tree.walk()
+        if counts.get(node.id)
+    ]
+
+    affiliates = organisation.affiliates.select_related("organisation").order_by(
+        "relation", "organisation__name"
+    )
+    inverse = [
+        (RELATION_INVERSE.get(relation, relation), [a.organisation for a in items])
+        for relation, items in groupby(affiliates, key=lambda a: a.relation)
+    ]
+    addressed = Statement.objects.published().filter(addressed_to=organisation)
+    mentioned = Statement.objects.published().filter(mentions=organisation)
+    addressed_count, mentioned_count = addressed.count(), mentioned.count()
+    ancestors = []
+    parent = organisation.parent
+    while parent is not None and parent not in ancestors and len(ancestors) < 20:
+        ancestors.insert(0, parent)
+        parent = parent.parent
+    crumbs = [("Organisations", reverse("organisation-index"))]
+    crumbs += [(a.label, a.get_absolute_url()) for a in ancestors]
+    crumbs.append((organisation.label, None))
+    return render(
+        request,
+        "organisations/detail.html",
+        {
+            "organisation": organisation,
+            "country_name": codes.country_names().get(organisation.country, ""),
+            "children": organisation.children.order_by("name"),
+            "affiliations": organisation.affiliations.select_related("target").order_by(
+                "relation", "target__name"
+            ),
+            "inverse_affiliations": inverse,
+            "congresses": organisation.congresses.annotate(
+                resolution_count=Count("resolutions")
+            ).order_by("-year", "name"),
+            "groups": groups,
+            "statement_count": statements.count(),
+            "resolution_count": resolutions.count(),
+            "timeline": positions.timeline(),
+            "addressed": addressed.select_related("organisation")[:LISTED],
+            "addressed_more": max(0, addressed_count - LISTED),
+            "mentioned": mentioned.select_related("organisation")[:LISTED],
+            "mentioned_more": max(0, mentioned_count - LISTED),
+            "cap": count_cap(),
+            "title": str(organisation),
+            "crumbs": crumbs,
+        },
+    )

@@ -1,0 +1,20 @@
+// Small enhancements only: every page works without this file.
+(function () {
+  "use strict";
+  // Filter forms apply as soon as a select changes.
+  document.querySelectorAll("form[data-auto-submit] select").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.requestSubmit(); });
+  });
+  // The citation gets a copy button.
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.dataset.copy);
+    if (!source || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.value).then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy citation"; }, 2000);
+      });
+    });
+  });
+})();
