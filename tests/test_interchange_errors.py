@@ -1,0 +1,384 @@
+"""Bad input: each error names the line, the field and what is wrong, and nothing from the
+file is written (every table is counted before and after)."""
+
+import pytest
+
+from statements.models import Organisation, Statement
+
+from .test_interchange_support import counts, import_text, run, write
+
+pytestmark = pytest.mark.django_db
+
+# An archive already in the database, so that references and cycles can involve it.
+BASE = """\
+{"type": "organisation", "key": "lo", "name": "LO", "country": "NO"}
+{"type": "organisation", "key": "ituc", "name": "ITUC"}
+{"type": "topic", "key": "rights", "name": "Rights"}
+{"type": "topic", "key": "labour", "name": "Labour", "parent": "rights"}
+"""
+BASE += (
+    '{"type": "statement", "key": "answer", "organisation": "lo", "title": "Answer", '
+    '"text": "LO is concerned.\\n\\nLO acts."}\n'
+)
+
+# Valid lines put before and after each bad one, so that a bad line stops a file that would
+# otherwise write something.
+GOOD_BEFORE = '{"type": "organisation", "key": "kom", "name": "KOM"}\n'
+GOOD_AFTER = '{"type": "topic", "key": "poverty", "name": "Poverty"}\n'
+
+ORG = '{"type": "organisation", "key": "x", "name": "X"'
+STATEMENT = '{"type": "statement", "key": "s", "organisation": "lo", "title": "T", "text": "Text."'
+CONGRESS = '{"type": "congress", "key": "c", "organisation": "lo", "name": "C", "year": 2009'
+AFFILIATION = '{"type": "affiliation", "organisation": "lo", "relation": "member_of"'
+
+# (id, bad line as bytes or text, field named or None, words the reason must hold)
+CASES = [
+    ("malformed-json", ORG, None, "is not valid JSON"),
+    ("trailing-comma", ORG + ",}", None, "is not valid JSON"),
+    ("blank-line", "   ", None, "is blank"),
+    ("not-an-object", '["organisation", "x"]', None, "must be a JSON object, not a list"),
+    ("unknown-type", '{"type": "person", "key": "x"}', "type", "'person' is not a known type"),
+    ("missing-type", '{"key": "x", "name": "X"}', "type", "is missing"),
+    ("unknown-field", ORG + ', "nmae": "X"}', "nmae", "did you mean 'name'"),
+    (
+        "wrong-json-type",
+        '{"type": "organisation", "key": "x", "name": 5}',
+        "name",
+        "must be a string, not an integer (5)",
+    ),
+    (
+        "boolean-year",
+        CONGRESS.replace("2009", "true") + "}",
+        "year",
+        "must be an integer year, not a boolean (true)",
+    ),
+    ("float-year", CONGRESS.replace("2009", "2009.0") + "}", "year", "not a float (2009.0)"),
+    ("nan-year", AFFILIATION + ', "target": "ituc", "since": NaN}', "since", "NaN"),
+    ("infinity-year", AFFILIATION + ', "target": "ituc", "until": Infinity}', "until", "Infinity"),
+    ("year-out-of-range", CONGRESS.replace("2009", "1799") + "}", "year", "between 1800 and 2100"),
+    (
+        "boolean-list",
+        STATEMENT + ', "topics": true}',
+        "topics",
+        "must be a list of strings, not a boolean (true)",
+    ),
+    (
+        "number-in-list",
+        STATEMENT + ', "topics": ["rights", 3]}',
+        "topics",
+        "item 2 must be a string, not an integer (3)",
+    ),
+    ("missing-required-key", '{"type": "organisation", "name": "X"}', "key", "is required"),
+    (
+        "empty-required-string",
+        '{"type": "organisation", "key": "x", "name": ""}',
+        "name",
+        "must not be empty",
+    ),
+    (
+        "blank-required-text",
+        STATEMENT.replace('"Text."', '" \\n\\n "') + "}",
+        "text",
+        "must not be empty",
+    ),
+    (
+        "bad-key-format",
+        '{"type": "organisation", "key": "Bad_Key", "name": "X"}',
+        "key",
+        "'Bad_Key' is not a valid key",
+    ),
+    (
+        "key-too-long",
+        '{"type": "organisation", "key": "' + "a" * 101 + '", "name": "X"}',
+        "key",
+        "at most 100 characters",
+    ),
+    (
+        "dangling-reference",
+        STATEMENT.replace('"lo"', '"nobody"') + "}",
+        "organisation",
+        "refers to organisation 'nobody', which is neither in this file nor in the archive",
+    ),
+    (
+        "dangling-list-reference",
+        STATEMENT + ', "topics": ["rights", "nowhere"]}',
+        "topics",
+        "refers to topic 'nowhere'",
+    ),
+    (
+        "impossible-date",
+        STATEMENT + ', "date": "2009-02-30"}',
+        "date",
+        "not a date in the calendar",
+    ),
+    ("malformed-date", STATEMENT + ', "date": "2009/02"}', "date", "YYYY, YYYY-MM or YYYY-MM-DD"),
+    (
+        "partial-congress-date",
+        CONGRESS + ', "start_date": "2009-05"}',
+        "start_date",
+        "not a full date of the form YYYY-MM-DD",
+    ),
+    (
+        "end-before-start",
+        CONGRESS + ', "start_date": "2009-05-11", "end_date": "2009-05-10"}',
+        "end_date",
+        "2009-05-10 is before start_date (2009-05-11)",
+    ),
+    (
+        "until-before-since",
+        AFFILIATION + ', "target": "ituc", "since": 2010, "until": 2009}',
+        "until",
+        "2009 is before since (2010)",
+    ),
+    (
+        "duplicate-member-name",
+        '{"type": "organisation", "key": "x", "name": "X", "name": "Y"}',
+        "name",
+        "appears twice in the same object",
+    ),
+    (
+        "self-affiliation",
+        AFFILIATION + ', "target": "lo"}',
+        "target",
+        "cannot be affiliated with itself",
+    ),
+    (
+        "topic-related-to-itself",
+        '{"type": "topic", "key": "t", "name": "T", "related": ["t"]}',
+        "related",
+        "cannot be related to itself",
+    ),
+    (
+        "topic-own-parent",
+        '{"type": "topic", "key": "t", "name": "T", "parent": "t"}',
+        "parent",
+        "makes a cycle of topic parents: t → t",
+    ),
+    (
+        "cycle-with-the-archive",
+        '{"type": "topic", "key": "rights", "name": "R", "parent": "labour"}',
+        "parent",
+        "makes a cycle of topic parents: rights → labour → rights",
+    ),
+    (
+        "excerpt-not-in-archive-statement",
+        '{"type": "quotation", "statement": "answer", "resolution": "r", "excerpt": "LO waits."}',
+        "excerpt",
+        "does not occur word for word in the text of statement 'answer'",
+    ),
+    (
+        "escaped-nul",
+        '{"type": "organisation", "key": "x", "name": "X\\u0000"}',
+        "name",
+        "contains a NUL character",
+    ),
+    ("raw-nul", b'{"type": "organisation", "key": "x", "name": "X\x00"}', None, "NUL byte"),
+    (
+        "unpaired-surrogate",
+        '{"type": "organisation", "key": "x", "name": "X\\ud800"}',
+        "name",
+        "unpaired surrogate",
+    ),
+    (
+        "latin-1-bytes",
+        '{"type": "organisation", "key": "x", "name": "Tromsø"}'.encode("latin-1"),
+        None,
+        "is not valid UTF-8 (byte 0xf8",
+    ),
+    ("bad-country", ORG + ', "country": "XX"}', "country", "XX is not an ISO 3166-1 alpha-2"),
+    ("lower-case-country", ORG + ', "country": "no"}', "country", "no is not an ISO 3166-1"),
+    (
+        "bad-language",
+        STATEMENT + ', "language": "english"}',
+        "language",
+        "english is not an ISO 639-1 language code",
+    ),
+    (
+        "bad-enumeration",
+        ORG + ', "kind": "union"}',
+        "kind",
+        "'union' is not one of: trade_union_confederation",
+    ),
+    ("bad-status", STATEMENT + ', "status": "hidden"}', "status", "'hidden' is not one of"),
+    ("byte-order-mark", "\ufeff" + ORG + "}", None, "byte order mark"),
+]
+
+
+@pytest.fixture
+def archive(tmp_path):
+    result = import_text(tmp_path, BASE, name="base.jsonl")
+    assert result.status == 0, result.err
+    return counts()
+
+
+def problem_lines(result):
+    return [line for line in result.err.splitlines() if ": line " in line]
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "reason"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_bad_line_is_reported_and_nothing_written(tmp_path, archive, bad, field, reason):
+    bad = bad.encode("utf-8") if isinstance(bad, str) else bad
+    data = GOOD_BEFORE.encode() + bad + b"\n" + GOOD_AFTER.encode()
+    if b"quotation" in bad:
+        data = (
+            b'{"type": "congress", "key": "c", "organisation": "lo", "name": "C", "year": 2009}\n'
+        )
+        data += b'{"type": "resolution", "key": "r", "congress": "c", "title": "R", "text": "T."}\n'
+        data += bad + b"\n"
+        line = 3
+    else:
+        line = 2
+    result = run("import_archive", str(write(tmp_path, data, "bad.jsonl")))
+    assert result.status == 1
+    where = f"line {line}, field {field!r}: " if field else f"line {line}: "
+    [problem] = problem_lines(result)
+    assert where in problem, result.err
+    assert reason in problem, result.err
+    assert "nothing from this file was written" in result.err
+    assert counts() == archive
+
+
+def test_duplicate_key_names_both_lines(tmp_path, archive):
+    text = GOOD_BEFORE + GOOD_AFTER + '{"type": "organisation", "key": "kom", "name": "Again"}\n'
+    result = import_text(tmp_path, text)
+    assert result.status == 1
+    assert (
+        "line 3, field 'key': 'kom' is already the key of the organisation on line 1" in result.err
+    )
+    assert counts() == archive
+
+
+def test_same_key_for_two_types_is_fine(tmp_path, archive):
+    text = GOOD_BEFORE + '{"type": "topic", "key": "kom", "name": "KOM as a topic"}\n'
+    assert import_text(tmp_path, text).status == 0
+
+
+def test_parent_cycle_within_the_file(tmp_path, archive):
+    text = (
+        '{"type": "organisation", "key": "a", "name": "A", "parent": "b"}\n'
+        '{"type": "organisation", "key": "b", "name": "B", "parent": "c"}\n'
+        '{"type": "organisation", "key": "c", "name": "C", "parent": "a"}\n'
+    )
+    result = import_text(tmp_path, text)
+    assert result.status == 1
+    [problem] = problem_lines(result)
+    assert "line 1, field 'parent': makes a cycle of organisation parents: a → b → c → a" in problem
+    assert counts() == archive
+
+
+def test_excerpt_must_occur_in_the_statement_of_the_same_file(tmp_path, archive):
+    text = (
+        '{"type": "congress", "key": "c", "organisation": "lo", "name": "C", "year": 2009}\n'
+        '{"type": "resolution", "key": "r", "congress": "c", "title": "R", "text": "We act."}\n'
+        '{"type": "statement", "key": "s", "organisation": "lo", "title": "S", '
+        '"text": "They said:\\r\\n\\r\\n\\r\\nWe act.  "}\n'
+        '{"type": "quotation", "statement": "s", "resolution": "r", "excerpt": "We act."}\n'
+        '{"type": "quotation", "statement": "s", "resolution": "r", "excerpt": "We wait."}\n'
+    )
+    result = import_text(tmp_path, text)
+    [problem] = problem_lines(result)
+    assert "line 5, field 'excerpt': does not occur word for word" in problem
+    # Normalised texts match: with the bad line gone, the file imports.
+    fixed = "\n".join(text.splitlines()[:4]) + "\n"
+    assert import_text(tmp_path, fixed).status == 0
+
+
+def test_replacing_a_text_must_keep_the_passages_quoted_from_it(tmp_path, archive):
+    text = (
+        '{"type": "congress", "key": "c", "organisation": "lo", "name": "C", "year": 2009}\n'
+        '{"type": "resolution", "key": "r", "congress": "c", "title": "R", "text": "LO acts."}\n'
+        '{"type": "quotation", "statement": "answer", "resolution": "r", "excerpt": "LO acts."}\n'
+    )
+    assert import_text(tmp_path, text).status == 0
+    before = counts()
+    new_text = (
+        '{"type": "statement", "key": "answer", "organisation": "lo", "title": "Answer", '
+        '"text": "LO is concerned."}\n'
+    )
+    result = import_text(tmp_path, new_text, name="new.jsonl")
+    assert result.status == 1
+    [problem] = problem_lines(result)
+    assert "line 1, field 'text': no longer contains the passage that" in problem
+    assert counts() == before
+
+
+def test_every_problem_is_reported_together(tmp_path, archive):
+    text = (
+        ORG
+        + ', "kind": "union"}\n'  # 1
+        + GOOD_AFTER  # 2
+        + '{"type": "organisation", "key": "y", "name": "Y", "nmae": "Y", "country": "XX"}\n'  # 3
+        + "{oops\n"  # 4
+        + STATEMENT.replace('"lo"', '"nobody"').replace('"s"', '"s2"')
+        + "}\n"  # 5
+    )
+    result = import_text(tmp_path, text)
+    assert result.status == 1
+    problems = problem_lines(result)
+    assert [p.split(": ", 2)[1] for p in problems] == [
+        "line 1, field 'kind'",
+        "line 3, field 'nmae'",
+        "line 3, field 'country'",
+        "line 4",
+        "line 5, field 'organisation'",
+    ]
+    assert "5 problems found" in result.err
+    assert counts() == archive
+
+
+def test_problems_are_capped_with_a_count_of_the_rest(tmp_path, archive):
+    text = "".join(f'{{"type": "organisation", "key": "o{i}", "name": 1}}\n' for i in range(150))
+    result = import_text(tmp_path, text)
+    assert result.status == 1
+    assert len(problem_lines(result)) == 100
+    assert "150 problems found" in result.err
+    assert "… and 50 more problems not shown" in result.err
+    assert counts() == archive
+
+
+def test_dry_run_checks_against_the_archive_and_writes_nothing(tmp_path, archive):
+    text = GOOD_BEFORE + STATEMENT + ', "topics": ["labour"]}\n'
+    result = import_text(tmp_path, text, "--dry-run")
+    assert result.status == 0, result.err
+    assert "2 objects checked, all valid (dry run: nothing written)" in result.out
+    assert counts() == archive
+    bad = import_text(tmp_path, text.replace('"labour"', '"nowhere"'), "--dry-run")
+    assert bad.status == 1
+    assert "line 2, field 'topics': refers to topic 'nowhere'" in bad.err
+    assert counts() == archive
+
+
+def test_empty_file_imports_nothing_without_error(tmp_path, archive):
+    result = import_text(tmp_path, "")
+    assert result.status == 0, result.err
+    assert "no objects; nothing to import" in result.out
+    assert counts() == archive
+
+
+def test_missing_file_and_broken_gzip_are_clear_errors(tmp_path, archive):
+    missing = run("import_archive", str(tmp_path / "nowhere.jsonl"))
+    assert missing.status == 1 and "cannot open" in missing.err
+    fake = tmp_path / "fake.jsonl.gz"
+    fake.write_bytes(b'{"type": "organisation"}\n')
+    broken = run("import_archive", str(fake))
+    assert broken.status == 1 and "is not a readable gzip file" in broken.err
+    assert counts() == archive
+
+
+def test_each_file_is_its_own_transaction(tmp_path, archive):
+    good = write(tmp_path, GOOD_BEFORE, "good.jsonl")
+    bad = write(tmp_path, GOOD_AFTER + "{bad\n", "bad.jsonl")
+    result = run("import_archive", str(good), str(bad))
+    assert result.status == 1
+    assert "1 of 2 files not imported" in result.err
+    assert Organisation.objects.filter(key="kom").exists()
+    assert counts()["statements_topic"] == archive["statements_topic"]
+
+
+def test_final_newline_is_optional_but_a_trailing_blank_line_is_not(tmp_path, archive):
+    assert import_text(tmp_path, GOOD_BEFORE.rstrip("\n")).status == 0
+    result = import_text(tmp_path, GOOD_AFTER + "\n")
+    assert result.status == 1 and "line 2: is blank" in result.err
+    assert not Statement.objects.filter(key="poverty").exists()
