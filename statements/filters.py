@@ -47,6 +47,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, ExtractYear, RowNumber
+from django.http import QueryDict
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -390,6 +391,8 @@ class PositionFilterSet(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_nothing")
 
     def __init__(self, data=None, *, statements=None, resolutions=None, request=None):
+        if data is not None:
+            data = without_blanks(data)
         self.base_statements = (
             Statement.objects.published() if statements is None else statements.published()
         )
@@ -786,6 +789,18 @@ class Position:
             return self.object.summary
         paragraphs = self.object.paragraphs
         return paragraphs[0] if paragraphs else ""
+
+
+def without_blanks(data):
+    """A QueryDict of the data without empty values: an empty form field selects nothing."""
+    clean = QueryDict(mutable=True)
+    items = data.lists() if hasattr(data, "lists") else data.items()
+    for name, values in items:
+        values = [values] if isinstance(values, str) else list(values)
+        kept = [v for v in values if v is not None and str(v).strip()]
+        if kept:
+            clean.setlist(name, [str(v).strip() for v in kept])
+    return clean
 
 
 def canonical_params(data):

@@ -1,0 +1,265 @@
+"""The public pages: home, topics, organisations, statements, congresses, resolutions; drafts
+hidden everywhere; unknown slugs give the 404 page."""
+
+import datetime
+
+import pytest
+
+from statements.models import Statement
+from tests.browser.builders import PLAIN_STATIC, build_archive, expected_keys
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings):
+    settings.STORAGES = PLAIN_STATIC
+
+
+@pytest.fixture
+def archive():
+    return build_archive()
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_base_template_landmarks(client, archive):
+    html = page(client, "/topics/trafficking/")
+    assert '<html lang="en">' in html
+    assert 'class="skip-link" href="#main"' in html
+    assert '<nav aria-label="Main"' in html
+    assert '<nav aria-label="Breadcrumb"' in html
+    assert '<main id="main"' in html and "<footer" in html
+    assert '<search class="site-search">' in html
+    assert 'action="/search/"' in html and 'name="q"' in html
+    assert '<label for="site-search-q">' in html
+    assert "<title>Trafficking in human beings · Policy archive</title>" in html
+    assert '<a href="/topics/" aria-current="page">Topics</a>' in html
+
+
+def test_home(client, archive):
+    html = page(client, "/")
+    assert "<h1>Policy archive</h1>" in html
+    assert 'href="/topics/trafficking/"' in html
+    assert 'href="/statements/lo-answer/"' in html
+    assert "Draft answer that must stay hidden" not in html
+    published = sum(1 for i in archive.items if i.type == "statement" and i.status == "published")
+    assert f"{published} statements" in html
+
+
+def test_topic_index_counts_include_sub_topics(client, archive):
+    html = page(client, "/topics/")
+    for key, name in [
+        ("labour-rights", "Labour rights"),
+        ("trafficking", "Trafficking in human beings"),
+    ]:
+        statements = len(expected_keys(archive.items, topic=[key], type=["statement"]))
+        resolutions = len(expected_keys(archive.items, topic=[key], type=["resolution"]))
+        snippet = (
+            f'<a href="/topics/{key}/">{name}</a>\n    <span class="counts">'
+            f"{statements} statement{'s' if statements != 1 else ''} · "
+            f"{resolutions} resolution{'s' if resolutions != 1 else ''}</span>"
+        )
+        assert snippet in html
+    # labour-rights: its own statement plus those on child and forced labour (no draft).
+    assert (
+        '<a href="/topics/labour-rights/">Labour rights</a>\n    '
+        '<span class="counts">4 statements · 2 resolutions' in html
+    )
+
+
+def test_topic_page(client, archive):
+    response = client.get("/topics/trafficking/")
+    html = response.content.decode()
+    assert "<h1>Trafficking in human beings</h1>" in html
+    assert '<span class="alias">THB</span>' in html and "human trafficking" in html
+    assert 'href="/topics/forced-labour/">Forced labour</a>' in html  # related
+    keys = [p.object.key for p in response.context["page"].object_list]
+    assert keys == ["lo-2009-poverty", "lo-answer", "tuc-paper"]  # newest first, undated last
+    assert "lo-draft" not in html
+    assert 'class="timeline"' in html
+
+
+def test_topic_page_shows_sub_topics_and_their_positions(client, archive):
+    response = client.get("/topics/labour-rights/")
+    html = response.content.decode()
+    assert 'href="/topics/child-labour/">Child labour</a>' in html
+    keys = {p.object.key for p in response.context["page"].object_list}
+    assert keys == expected_keys(archive.items, topic=["labour-rights"])
+
+
+def test_organisation_index_filters(client, archive):
+    response = client.get("/organisations/?country=GB")
+    names = [o.key for o in response.context["page"].object_list]
+    assert names == ["antislavery", "tuc"]
+    response = client.get("/organisations/?kind=trade_union_confederation&kind=trade_union")
+    assert {o.key for o in response.context["page"].object_list} == {
+        "lo",
+        "fagforbundet",
+        "tuc",
+        "ituc",
+    }
+    html = page(client, "/organisations/")
+    assert '<option value="NO">Norway</option>' in html
+    lo = next(o for o in client.get("/organisations/").context["page"].object_list if o.key == "lo")
+    assert lo.statement_count == 2  # the draft is not counted
+
+
+def test_organisation_page(client, archive):
+    html = page(client, "/organisations/lo/")
+    assert "Norwegian Confederation of Trade Unions" in html
+    assert 'LO is member of <a href="/organisations/ituc/">' in html
+    assert 'href="/congresses/lo-congress-2009/">2009 LO Congress</a>' in html
+    # grouped by topic, each group linking to its permalink
+    assert 'href="/organisations/lo/topics/trafficking/">Trafficking in human beings</a>' in html
+    assert 'href="/organisations/lo/topics/labour-rights/">Labour rights</a>' in html
+    assert "Draft answer that must stay hidden" not in html
+    # timeline: LO's published positions per year
+    assert '<tr><th scope="row">2009</th><td>3</td></tr>' in html
+    assert '<tr><th scope="row">2012</th><td>1</td></tr>' in html
+    assert '<tr><th scope="row">2010</th>' not in html  # the draft's year
+
+
+def test_affiliations_both_ways_addressed_and_mentioned(client, archive):
+    html = page(client, "/organisations/ituc/")
+    assert '<h3 class="small-heading">Members</h3>' in html
+    assert 'href="/organisations/lo/">Norwegian Confederation of Trade Unions (LO)</a>' in html
+    assert 'href="/organisations/tuc/">Trades Union Congress (TUC)</a>' in html
+    # mentioned in the LO answer, but not in the draft that mentions it too
+    assert 'href="/statements/lo-answer/"' in html
+    assert "Draft answer" not in html
+    html = page(client, "/organisations/antislavery/")
+    assert "Addressed to Anti-Slavery International" in html
+    assert 'href="/statements/lo-answer/">Statement lo-answer</a>' in html
+
+
+def test_statement_page(client, archive):
+    html = page(client, "/statements/lo-answer/")
+    assert '<p id="p1" class="para"><a class="para-link" href="#p1"' in html
+    assert 'id="p3"' in html and 'id="p4"' not in html
+    # the quoted passage is marked and linked to its resolution
+    assert '<span class="quoted">The labour movement fights poverty.</span>' in html
+    assert 'href="/resolutions/lo-2009-poverty/" lang="en">Quoted from' in html
+    assert '<time datetime="2009">2009</time>' in html
+    assert "1 January 2009" not in html
+    assert "Questionnaire on THB" in html
+    assert 'href="/organisations/antislavery/"' in html  # addressee
+    assert 'href="/organisations/ituc/"' in html  # mentioned
+    assert "<dd>English</dd>" in html
+    assert 'href="/topics/trafficking/">Trafficking in human beings</a>' in html
+    assert '<textarea id="citation" class="citation" readonly' in html
+    assert (
+        "Norwegian Confederation of Trade Unions (LO). “Statement lo-answer”. "
+        "Answer to a questionnaire or consultation to Anti-Slavery International, "
+        "Questionnaire on THB. 2009. Policy archive, http://testserver/statements/lo-answer/"
+    ) in html
+
+
+@pytest.mark.parametrize(
+    "key, shown",
+    [
+        ("lo-press", '<time datetime="2012-05">May 2012</time>'),
+        ("fagforbundet-speech", '<time datetime="2012-05-12">12 May 2012</time>'),
+        ("tuc-paper", "<dd>Undated</dd>"),
+    ],
+)
+def test_dates_at_their_precision(client, archive, key, shown):
+    assert shown in page(client, f"/statements/{key}/")
+
+
+def test_quotation_spanning_paragraphs(client, archive):
+    b = archive
+    statement = b.statement(
+        "spanning",
+        "lo",
+        datetime.date(2011, 1, 1),
+        "year",
+        text="Intro.\n\n'First quoted.\n\nSecond quoted.'\n\nOutro.",
+    )
+    statement.quotations.create(
+        resolution=b.objects["lo-2009-child"], excerpt="First quoted.\n\nSecond quoted."
+    )
+    html = page(client, "/statements/spanning/")
+    assert '&#x27;<span class="quoted">First quoted.</span></p>' in html
+    assert (
+        '<span class="quoted">Second quoted.</span> '
+        '<a class="quote-source" href="/resolutions/lo-2009-child/"' in html
+    )
+    assert html.count('class="quote-source"') == 1
+
+
+def test_congress_and_resolution_pages(client, archive):
+    html = page(client, "/congresses/lo-congress-2009/")
+    assert "<h1>2009 LO Congress</h1>" in html
+    assert 'href="/resolutions/lo-2009-poverty/">Resolution lo-2009-poverty</a>' in html
+    assert "Quoted 1 time" in html  # the draft's quotation does not count
+    html = page(client, "/congresses/tuc-congress-2015/")
+    assert "13 September 2015" in html
+    html = page(client, "/resolutions/lo-2009-poverty/")
+    assert '<h2 id="quoted-in">Quoted in</h2>' in html
+    assert 'href="/statements/lo-answer/">Statement lo-answer</a>' in html
+    assert 'href="/statements/lo-answer/#p2">¶2</a>' in html
+    assert "Draft answer that must stay hidden" not in html
+    assert 'id="p2"' in html
+
+
+def test_drafts_are_hidden_everywhere(client, archive):
+    assert client.get("/statements/lo-draft/").status_code == 404
+    for url in [
+        "/",
+        "/topics/",
+        "/topics/trafficking/",
+        "/organisations/lo/",
+        "/organisations/ituc/",
+        "/positions/",
+        "/positions/?year_from=2010&year_to=2010",
+        "/organisations/lo/topics/trafficking/",
+        "/resolutions/lo-2009-poverty/",
+        "/congresses/lo-congress-2009/",
+    ]:
+        html = page(client, url)
+        assert "lo-draft" not in html and "Draft answer" not in html, url
+    response = client.get("/positions/?year_from=2010&year_to=2010")
+    assert response.context["count"] == 0
+    assert response.context["timeline"].total == 0
+    assert Statement.objects.filter(key="lo-draft").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/topics/nothing/",
+        "/organisations/nobody/",
+        "/statements/nothing/",
+        "/congresses/nothing/",
+        "/resolutions/nothing/",
+        "/organisations/lo/topics/nothing/",
+        "/no/such/page/",
+    ],
+)
+def test_unknown_slugs_give_the_404_page(client, archive, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1>Not found</h1>" in html and '<nav aria-label="Main"' in html
+
+
+def test_stored_text_is_escaped(client, archive):
+    b = archive
+    b.statement(
+        "xss",
+        "lo",
+        datetime.date(2011, 1, 1),
+        "year",
+        ["trafficking"],
+        title="<img src=x onerror=alert(1)>",
+        text="<script>alert(2)</script> THB",
+    )
+    for url in ["/statements/xss/", "/positions/?topic=trafficking", "/organisations/lo/", "/"]:
+        html = page(client, url)
+        assert "<img src=x" not in html and "<script>alert" not in html, url
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html, url

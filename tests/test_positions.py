@@ -1,0 +1,442 @@
+"""The positions view: filters, facets, sorting, paging, canonical URLs, permalinks, caps,
+bad input and query counts. Expected results come from tests/browser/builders.py's plain
+records, never from the code under test."""
+
+import datetime
+import re
+from itertools import product
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from statements.models import Statement
+from statements.templatetags.archive import capped
+from tests.browser.builders import (
+    ORGANISATIONS,
+    PLAIN_STATIC,
+    TOPICS,
+    ArchiveBuilder,
+    build_archive,
+    expected_keys,
+    matches,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings):
+    settings.STORAGES = PLAIN_STATIC
+
+
+@pytest.fixture
+def archive():
+    return build_archive()
+
+
+def all_keys(client, url):
+    """Every result key of a list, across all its pages."""
+    first = client.get(url, follow=True)
+    if first.redirect_chain:  # not canonical yet: take the canonical URL it redirects to
+        url = first.redirect_chain[-1][0]
+    keys, page = [], 1
+    while True:
+        sep = "&" if "?" in url else "?"
+        response = client.get(url if page == 1 else f"{url}{sep}page={page}")
+        assert response.status_code == 200, response.content[:500]
+        keys += [p.object.key for p in response.context["page"].object_list]
+        if not response.context["page"].has_next():
+            return keys
+        page += 1
+
+
+def query(**selection):
+    return "&".join(f"{k}={v}" for k, values in selection.items() for v in values)
+
+
+SELECTIONS = [
+    {},
+    {"topic": ["trafficking"]},
+    {"topic": ["labour-rights"]},  # a parent includes its sub-topics
+    {"topic": ["child-labour", "poverty"]},  # values of one parameter are ORed
+    {"organisation": ["lo"]},
+    {"organisation": ["lo", "tuc"], "topic": ["trafficking"]},
+    {"country": ["NO"]},
+    {"country": ["GB"], "type": ["resolution"]},
+    {"organisation_kind": ["ngo", "trade_union"]},
+    {"kind": ["answer"]},  # statements only: resolutions have no statement kind
+    {"type": ["resolution"]},
+    {"type": ["statement"], "language": ["no"]},
+    {"language": ["no"]},
+    {"year_from": ["2012"]},
+    {"year_to": ["2010"]},
+    {"year_from": ["2009"], "year_to": ["2012"], "organisation": ["lo"]},
+]
+
+
+@pytest.mark.parametrize("selection", SELECTIONS, ids=lambda s: query(**s) or "all")
+def test_filters_select_what_the_rules_say(client, archive, selection):
+    url = "/positions/" + (f"?{query(**selection)}" if selection else "")
+    response = client.get(url)
+    if response.status_code == 301:  # not yet canonical: follow once
+        url = response["Location"]
+    keys = all_keys(client, url)
+    assert sorted(keys) == sorted(expected_keys(archive.items, **selection))
+    assert len(keys) == len(set(keys))
+    assert "lo-draft" not in keys
+
+
+def test_parent_topic_includes_grandchildren(client, archive):
+    b = archive
+    b.topics["child-soldiers"] = b.topics["child-labour"].children.create(
+        key="child-soldiers", name="Child soldiers"
+    )
+    b.statement("grandchild", "ituc", datetime.date(2001, 1, 1), "year", ["child-soldiers"])
+    assert "grandchild" in all_keys(client, "/positions/?topic=labour-rights")
+    # Counted once under each ancestor, however many of its sub-topics an item carries.
+    below = {"labour-rights", "child-labour", "forced-labour", "child-soldiers"}
+    expected = sum(1 for i in b.items if i.status == "published" and i.topics & below)
+    response = client.get("/positions/")
+    topic_facet = next(f for f in response.context["facets"] if f.name == "topic")
+    counts = {v.value: v.count for v in topic_facet.values}
+    assert counts["labour-rights"] == expected == 7
+    assert counts["child-soldiers"] == 1
+    assert counts["child-labour"] == 4
+
+
+def test_undated_sort_last_and_match_no_year(client, archive):
+    newest = all_keys(client, "/positions/")
+    oldest = all_keys(client, "/positions/?sort=oldest")
+    undated = {i.key for i in archive.items if i.year is None and i.status == "published"}
+    assert set(newest[-len(undated) :]) == undated
+    assert set(oldest[-len(undated) :]) == undated
+    dated = [i for i in archive.items if i.year is not None and i.status == "published"]
+    years_newest = [next(i.year for i in dated if i.key == k) for k in newest[: len(dated)]]
+    assert years_newest == sorted(years_newest, reverse=True)
+    years_oldest = [next(i.year for i in dated if i.key == k) for k in oldest[: len(dated)]]
+    assert years_oldest == sorted(years_oldest)
+    assert not undated & set(all_keys(client, "/positions/?year_from=1800"))
+
+
+def test_sort_by_title(client, archive):
+    keys = all_keys(client, "/positions/?sort=title")
+    titles = {i.key: i.title for i in archive.items}
+    assert [titles[k] for k in keys] == sorted(titles[k] for k in keys)
+
+
+FACET_SELECTIONS = [
+    {},
+    {"topic": ["trafficking"]},
+    {"organisation": ["lo"], "type": ["statement"]},
+    {"country": ["GB", "NO"], "year_from": ["2010"]},
+    {"kind": ["answer", "speech"]},
+]
+
+
+@pytest.mark.parametrize("selection", FACET_SELECTIONS, ids=lambda s: query(**s) or "all")
+def test_facet_counts_are_what_picking_the_value_gives(client, archive, selection):
+    response = client.get("/positions/" + (f"?{query(**selection)}" if selection else ""))
+    if response.status_code == 301:
+        response = client.get(response["Location"])
+    assert response.status_code == 200
+    universe = {
+        "type": ["statement", "resolution"],
+        "topic": list(TOPICS),
+        "organisation": list(ORGANISATIONS),
+        "country": ["NO", "GB"],
+        "organisation_kind": sorted({o[3] for o in ORGANISATIONS.values()}),
+        "kind": ["answer", "press_release", "speech", "position_paper", "report"],
+        "language": ["en", "no"],
+    }
+    facets = {f.name: f for f in response.context["facets"]}
+    for name, values in universe.items():
+        shown = {v.value: v for v in facets[name].values}
+        for value in values:
+            others = {k: v for k, v in selection.items() if k != name}
+            expected = len(expected_keys(archive.items, **others, **{name: [value]}))
+            if expected or value in selection.get(name, []):
+                assert shown[value].count == expected, (name, value)
+                assert shown[value].selected == (value in selection.get(name, []))
+            else:
+                assert value not in shown, (name, value)
+
+
+def test_facet_links_toggle_their_value(client, archive):
+    response = client.get("/positions/?topic=trafficking")
+    facets = {f.name: f for f in response.context["facets"]}
+    lo = next(v for v in facets["organisation"].values if v.value == "lo")
+    assert lo.url == "/positions/?topic=trafficking&organisation=lo"
+    trafficking = next(v for v in facets["topic"].values if v.value == "trafficking")
+    assert trafficking.selected and trafficking.url == "/positions/"
+    html = response.content.decode()
+    assert 'href="/positions/?topic=trafficking&amp;organisation=lo"' in html
+    assert 'aria-current="true"' in html
+    # Following the toggle gives exactly the count the facet promised.
+    followed = client.get(lo.url)
+    assert followed.context["count"] == lo.count
+
+
+def test_total_count_and_timeline_follow_the_selection(client, archive):
+    response = client.get("/positions/?organisation=lo")
+    expected = [i for i in archive.items if matches(i, organisation=["lo"])]
+    assert response.context["count"] == len(expected)
+    timeline = response.context["timeline"]
+    per_year = {}
+    for item in expected:
+        if item.year:
+            per_year[item.year] = per_year.get(item.year, 0) + 1
+    assert {y: n for y, n in timeline.years if n} == per_year
+    assert timeline.undated == sum(1 for i in expected if i.year is None)
+    html = response.content.decode()
+    for year, n in per_year.items():
+        assert f'<tr><th scope="row">{year}</th><td>{n}</td></tr>' in html
+    assert "<svg" in html and "<title>2009: 3 positions</title>" in html
+
+
+def test_passages_on_the_selected_topic_are_highlighted_and_escaped(client, archive):
+    b = archive
+    b.statement(
+        "escaped",
+        "ituc",
+        datetime.date(2003, 1, 1),
+        "year",
+        ["trafficking"],
+        text="Nothing here.\n\n<script>alert(1)</script> & human trafficking <b>now</b>.",
+    )
+    response = client.get("/positions/?topic=trafficking")
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp; <mark>human trafficking</mark> "
+        "&lt;b&gt;now&lt;/b&gt;." in html
+    )
+    assert "<mark>Trafficking in Human Beings</mark> (<mark>THB</mark>)" in html
+    lo_answer = next(p for p in response.context["page"].object_list if p.object.key == "lo-answer")
+    assert [p.number for p in lo_answer.passages] == [1, 3]  # paragraph 2 does not speak of it
+    assert 'href="/statements/lo-answer/#p3"' in html
+
+
+def test_year_filters_and_resolutions_belong_to_their_congress(client, archive):
+    keys = set(all_keys(client, "/positions/?year_from=2015&year_to=2015"))
+    assert keys == {"tuc-2015-slavery", "tuc-2015-general", "ituc-answer"}
+    keys = set(all_keys(client, "/positions/?organisation=tuc&type=resolution"))
+    assert keys == {"tuc-2015-slavery", "tuc-2015-general"}
+
+
+@pytest.mark.parametrize(
+    "url, names",
+    [
+        ("/positions/?topic=no-such-topic", "no-such-topic"),
+        ("/positions/?organisation=nobody", "nobody"),
+        ("/positions/?organisation=lo&organisation=nobody", "nobody"),
+        ("/positions/?country=XX", "XX"),
+        ("/positions/?country=no", "no"),
+        ("/positions/?organisation_kind=union", "union"),
+        ("/positions/?kind=tweet", "tweet"),
+        ("/positions/?type=video", "video"),
+        ("/positions/?language=zz", "zz"),
+        ("/positions/?year_from=abc", "year_from=abc"),
+        ("/positions/?year_to=20.5", "year_to=20.5"),
+        ("/positions/?year_from=1700", "year_from=1700"),
+        ("/positions/?year_from=2015&year_to=2009", "2009 is before year_from (2015)"),
+        ("/positions/?sort=bogus", "bogus"),
+        ("/positions/?page=0", "page=0"),
+        ("/positions/?page=abc", "page=abc"),
+        ("/positions/?page=999", "page=999"),
+        ("/positions/?page=-1", "page=-1"),
+        ("/topics/trafficking/?year_from=x", "year_from=x"),
+        ("/organisations/lo/topics/trafficking/?page=7", "page=7"),
+        ("/organisations/?country=ZZ", "ZZ"),
+        ("/organisations/?kind=pirates", "pirates"),
+        ("/organisations/?page=50", "page=50"),
+    ],
+)
+def test_bad_values_give_a_400_that_names_them(client, archive, url, names):
+    response = client.get(url)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert names in html
+    assert "<h1>" in html and "Traceback" not in html
+
+
+def test_unknown_parameters_are_ignored(client, archive):
+    response = client.get("/positions/?utm_source=x&topic=trafficking&colour=red")
+    assert response.status_code == 301
+    assert response["Location"] == "/positions/?topic=trafficking"
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url, clean",
+    [
+        (
+            "/positions/?topic=&organisation=lo&year_from=&year_to=&sort=newest",
+            "/positions/?organisation=lo",
+        ),
+        (
+            "/positions/?organisation=lo&topic=trafficking",
+            "/positions/?topic=trafficking&organisation=lo",
+        ),
+        (
+            "/positions/?topic=poverty&topic=child-labour&topic=poverty",
+            "/positions/?topic=child-labour&topic=poverty",
+        ),
+        ("/positions/?page=1&sort=oldest", "/positions/?sort=oldest"),
+        ("/topics/trafficking/?topic=poverty&kind=answer", "/topics/trafficking/?kind=answer"),
+    ],
+)
+def test_non_canonical_queries_redirect_to_the_canonical_url(client, archive, url, clean):
+    response = client.get(url)
+    assert response.status_code == 301
+    assert response["Location"] == clean
+
+
+def test_canonical_link(client, archive):
+    html = client.get("/positions/?type=statement&country=NO").content.decode()
+    assert (
+        '<link rel="canonical" href="http://testserver/positions/?type=statement&amp;country=NO">'
+        in html
+    )
+    # The filtered view of one organisation on one topic names its readable permalink.
+    html = client.get("/positions/?topic=trafficking&organisation=lo").content.decode()
+    assert (
+        '<link rel="canonical" href="http://testserver/organisations/lo/topics/trafficking/">'
+        in html
+    )
+
+
+@pytest.mark.parametrize(
+    "organisation, topic", list(product(["lo", "tuc", "ituc"], ["trafficking", "labour-rights"]))
+)
+def test_permalink_shows_the_same_as_the_filtered_view(client, archive, organisation, topic):
+    permalink = client.get(f"/organisations/{organisation}/topics/{topic}/")
+    filtered = client.get(f"/positions/?topic={topic}&organisation={organisation}")
+    assert permalink.status_code == filtered.status_code == 200
+
+    def keys(r):
+        return [p.object.key for p in r.context["page"].object_list]
+
+    assert keys(permalink) == keys(filtered)
+    assert sorted(keys(permalink)) == sorted(
+        expected_keys(archive.items, organisation=[organisation], topic=[topic])
+    )
+    assert permalink.context["count"] == filtered.context["count"]
+    facets_a = [
+        (f.name, [(v.value, v.count, v.selected) for v in f.values])
+        for f in permalink.context["facets"]
+    ]
+    facets_b = [
+        (f.name, [(v.value, v.count, v.selected) for v in f.values])
+        for f in filtered.context["facets"]
+    ]
+    assert facets_a == facets_b
+
+
+def test_permalink_unknown_slugs_are_404(client, archive):
+    assert client.get("/organisations/nobody/topics/trafficking/").status_code == 404
+    assert client.get("/organisations/lo/topics/nothing/").status_code == 404
+
+
+def add_positions(b, start, stop):
+    """Positions start..stop-1: statements and resolutions alternating, spread over 2000-2019
+    so that every page holds both types."""
+    for i in range(start, stop):
+        year = 2000 + (i // 2) % 20
+        if i % 2:
+            key = f"lo-congress-{year}"
+            if key not in b.congresses:
+                b.congress(key, "lo", year)
+            b.resolution(f"resolution-{i}", key, ["trafficking", "poverty"])
+        else:
+            b.statement(
+                f"statement-{i}",
+                "lo",
+                datetime.date(year, 1, 1),
+                "year",
+                ["trafficking", "child-labour"],
+                "answer",
+                text=f"On THB, number {i}.",
+                addressed_to=b.organisations["ituc"],
+            )
+            b.objects[f"statement-{i}"].mentions.add(b.organisations["tuc"])
+    return b
+
+
+def many_positions(n):
+    return add_positions(ArchiveBuilder().build_vocabulary(), 0, n)
+
+
+LIST_PAGES = [
+    "/",
+    "/topics/",
+    "/positions/",
+    "/positions/?topic=trafficking&sort=oldest",
+    "/topics/trafficking/",
+    "/topics/labour-rights/?type=statement",
+    "/organisations/",
+    "/organisations/lo/",
+    "/organisations/ituc/",
+    "/organisations/tuc/",
+    "/organisations/lo/topics/trafficking/",
+    "/congresses/lo-congress-2000/",
+]
+
+
+@pytest.mark.parametrize("url", LIST_PAGES)
+def test_queries_do_not_grow_with_the_number_of_items(client, url, django_assert_num_queries):
+    b = many_positions(5)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add_positions(b, 5, 100)
+    assert Statement.objects.count() == 50
+    with django_assert_num_queries(len(few)):
+        assert client.get(url).status_code == 200
+
+
+def test_pagination_keeps_every_filter(client):
+    many_positions(50)
+    response = client.get("/positions/?topic=trafficking&organisation=lo&sort=oldest")
+    html = response.content.decode()
+    assert response.context["page"].paginator.num_pages == 3
+    assert 'href="?topic=trafficking&amp;organisation=lo&amp;sort=oldest&amp;page=2"' in html
+    second = client.get("/positions/?topic=trafficking&organisation=lo&sort=oldest&page=2")
+    assert second.status_code == 200
+    assert (
+        'href="?topic=trafficking&amp;organisation=lo&amp;sort=oldest" rel="prev"'
+        in second.content.decode()
+    )
+    first_keys = [p.object.key for p in response.context["page"].object_list]
+    second_keys = [p.object.key for p in second.context["page"].object_list]
+    assert not set(first_keys) & set(second_keys)
+
+
+def test_counts_are_capped(client):
+    many_positions(12)
+    with override_settings(POSITIONS_COUNT_CAP=5):
+        response = client.get("/positions/?topic=trafficking")
+        html = response.content.decode()
+        assert re.search(r"5\+\s+positions", html)
+        facets = {f.name: f for f in response.context["facets"]}
+        lo = next(v for v in facets["organisation"].values if v.value == "lo")
+        assert lo.count == 12  # exact underneath; the page shows it capped
+        assert ">5+</span>" in html
+    with override_settings(POSITIONS_COUNT_CAP=50):
+        html = client.get("/positions/?topic=trafficking").content.decode()
+        assert re.search(r"12\s+positions", html)
+
+
+def test_cap_formatting():
+    assert capped(10_000) == "10,000"
+    assert capped(10_001) == "10,000+"
+    assert capped(1234) == "1,234"
+    assert capped(0) == "0"
+
+
+def test_results_fragment(client, archive):
+    response = client.get("/positions/?topic=trafficking", headers={"X-Fragment": "results"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="results"')
+    assert "<html" not in html and "lo-answer" in html
