@@ -4,8 +4,19 @@ Each text is indexed with its own language's text search configuration. The mapp
 an IMMUTABLE SQL function, `archive_search_config(language)`, created by a migration, so that
 PostgreSQL can compute the stored vector itself as a generated column."""
 
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+
 from django.contrib.postgres.search import SearchVector
-from django.db.models import F, Func, TextField
+from django.db import connection, transaction
+from django.db.models import BooleanField, F, Func, Q, TextField
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from . import codes
 
 # ISO 639-1 code -> text search configuration shipped with PostgreSQL 15.
 LANGUAGE_CONFIGS = {
@@ -71,8 +82,8 @@ def weighted_vector(fields):
     """The stored vector's expression: each field in the row's own language, weighted."""
     config = SearchConfigFor(F("language"))
     vector = None
-    for field in fields:
-        part = SearchVector(F(field), config=config, weight=WEIGHTS[field])
+    for name in fields:
+        part = SearchVector(F(name), config=config, weight=WEIGHTS[name])
         vector = part if vector is None else vector + part
     return vector
 
@@ -149,12 +160,14 @@ def vocabulary_trigger_sql():
         document = document_sql(fields)
 
         def words(rows, where="", document=document):
+            # Count first, then test the (few, distinct) words against the pattern.
             return f"""
-        SELECT w.word, count(*) AS n
-        FROM {rows} r{where},
-             unnest(tsvector_to_array(to_tsvector('simple', {document}))) AS w(word)
-        WHERE w.word ~ '{VOCABULARY_WORD_RE}'
-        GROUP BY w.word"""
+        SELECT word, n FROM (
+            SELECT w.word, count(*) AS n
+            FROM {rows} r{where},
+                 unnest(tsvector_to_array(to_tsvector('simple', {document}))) AS w(word)
+            GROUP BY w.word
+        ) per_word WHERE word ~ '{VOCABULARY_WORD_RE}'"""
 
         def changed(other, fields=fields):
             """Join to the other side of the update, keeping rows whose words changed."""
@@ -235,6 +248,1119 @@ WHERE length(t.text) > {LONG_TEXT_CHARS} AND p.paragraph <> '';""")
     )
     parts.append(f"""
 INSERT INTO statements_searchword (word, documents)
-SELECT word, count(*) FROM ({union}) all_words
-WHERE word ~ '{VOCABULARY_WORD_RE}' GROUP BY word;""")
+SELECT word, n FROM (SELECT word, count(*) AS n FROM ({union}) all_words GROUP BY word) counted
+WHERE word ~ '{VOCABULARY_WORD_RE}';""")
     return "\n".join(parts)
+
+
+# --- British and American spellings -----------------------------------------------------------
+
+
+def _spelling_pairs():
+    """{British form: American form} for the field's common words and their inflections."""
+    pairs = {}
+    our = [
+        "labour",
+        "behaviour",
+        "favour",
+        "honour",
+        "neighbour",
+        "colour",
+        "harbour",
+        "rumour",
+        "endeavour",
+        "vigour",
+        "saviour",
+        "valour",
+    ]
+    for root in our:
+        for suffix in ("", "s", "ed", "ing", "er", "ers", "ite", "ites", "able", "ful", "less"):
+            pairs[root + suffix] = root[:-2] + "r" + suffix
+    ise = [
+        "organ",
+        "recogn",
+        "mobil",
+        "priorit",
+        "criminal",
+        "decriminal",
+        "legal",
+        "penal",
+        "harmon",
+        "standard",
+        "privat",
+        "global",
+        "industrial",
+        "marginal",
+        "minim",
+        "maxim",
+        "util",
+        "stabil",
+        "character",
+        "categor",
+        "author",
+        "apolog",
+        "summar",
+        "capital",
+        "civil",
+        "democrat",
+        "liberal",
+        "normal",
+        "central",
+        "decentral",
+        "union",
+        "institutional",
+        "international",
+        "national",
+        "rational",
+        "special",
+        "urban",
+        "victim",
+        "sensit",
+        "optim",
+        "modern",
+        "neutral",
+        "real",
+        "emphas",
+        "critic",
+        "symbol",
+        "subsid",
+        "memor",
+        "visual",
+        "commercial",
+        "local",
+        "immun",
+        "formal",
+        "final",
+        "monet",
+        "synchron",
+        "agon",
+        "fertil",
+        "steril",
+        "hospital",
+        "jeopard",
+    ]
+    for root in ise:
+        for suffix in ("e", "ed", "es", "ing", "ation", "ations", "er", "ers", "ational"):
+            pairs[f"{root}is{suffix}"] = f"{root}iz{suffix}"
+    for root in ("analy", "paraly", "cataly"):
+        for suffix in ("se", "sed", "ses", "sing"):
+            pairs[root + suffix] = root + "z" + suffix[1:]
+    for british, american in (
+        ("centre", "center"), ("fibre", "fiber"), ("theatre", "theater"), ("litre", "liter"),
+        ("defence", "defense"), ("offence", "offense"), ("licence", "license"),
+        ("pretence", "pretense"), ("programme", "program"), ("catalogue", "catalog"),
+        ("judgement", "judgment"), ("ageing", "aging"), ("fulfil", "fulfill"),
+        ("fulfilment", "fulfillment"), ("enrol", "enroll"), ("enrolment", "enrollment"),
+        ("instalment", "installment"), ("travelled", "traveled"), ("travelling", "traveling"),
+        ("counselling", "counseling"), ("labelled", "labeled"), ("labelling", "labeling"),
+        ("modelling", "modeling"), ("cancelled", "canceled"), ("signalling", "signaling"),
+        ("channelled", "channeled"), ("grey", "gray"), ("cheque", "check"),
+        ("manoeuvre", "maneuver"), ("paediatric", "pediatric"), ("foetus", "fetus"),
+        ("oestrogen", "estrogen"), ("diarrhoea", "diarrhea"), ("anaemia", "anemia"),
+    ):  # fmt: skip
+        pairs[british] = american
+        if not british.endswith(("ed", "ing", "ment")):
+            pairs[british + "s"] = american + "s"
+    return pairs
+
+
+BRITISH_TO_AMERICAN = _spelling_pairs()
+AMERICAN_TO_BRITISH = {american: british for british, american in BRITISH_TO_AMERICAN.items()}
+WORD_RE = re.compile(r"[^\W_]+")
+
+
+def spelling_variant(text):
+    """The text with each word in the other spelling (British <-> American), or None when no
+    word has another spelling."""
+    changed = False
+
+    def swap(match):
+        nonlocal changed
+        word = match.group(0)
+        lower = word.lower()
+        other = BRITISH_TO_AMERICAN.get(lower) or AMERICAN_TO_BRITISH.get(lower)
+        if other is None:
+            return word
+        changed = True
+        return other
+
+    variant = WORD_RE.sub(swap, text)
+    return variant if changed else None
+
+
+# --- Reading a query --------------------------------------------------------------------------
+
+# Queries longer than this are refused with a message: no reader types more, and every word
+# costs index scans.
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\ue000\ue001]")
+TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+@dataclass
+class Term:
+    """One thing the reader asked for: a word (or a hyphenated token), or a quoted phrase."""
+
+    text: str
+    phrase: bool = False
+    negated: bool = False
+    # Filled in by expansion: a topic the words name (all its names are searched) and the
+    # organisations they name (their statements match too).
+    topic_id: int | None = None
+    topic_names: list = field(default_factory=list)
+    organisation_ids: list = field(default_factory=list)
+
+    @property
+    def display(self):
+        text = f'"{self.text}"' if self.phrase else self.text
+        return f"-{text}" if self.negated else text
+
+
+def clean_query(raw):
+    """The query as searched: control characters (NUL included) and our highlight sentinels
+    removed, white space collapsed."""
+    return " ".join(CONTROL_RE.sub(" ", unicodedata.normalize("NFC", raw or "")).split())
+
+
+def parse_query(text):
+    """Web search syntax, as PostgreSQL's websearch_to_tsquery reads it: words are ANDed,
+    "quoted phrases" are kept together, OR between two terms joins them, a leading minus
+    excludes. Returns a list of groups (ANDed), each a list of terms (ORed). Never raises."""
+    groups, pending_or = [], False
+    for match in TOKEN_RE.finditer(text):
+        minus, quoted, bare = match.groups()
+        if quoted is not None:
+            term = Term(quoted.strip(), phrase=True, negated=bool(minus))
+        elif bare.lower() == "or":
+            pending_or = bool(groups)  # OR with nothing before it is no operator: dropped
+            continue
+        elif bare.startswith("-") and len(bare) > 1:
+            term = Term(bare[1:], negated=True)
+        else:
+            term = Term(bare)
+        if not WORD_RE.search(term.text):
+            continue  # operators and punctuation alone
+        if pending_or and groups:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = False
+    return groups
+
+
+def normalise_name(text):
+    """Lower case, accents off, words joined by single spaces: how names are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(WORD_RE.findall(stripped))
+
+
+NAME_SQL = "btrim(regexp_replace(lower(unaccent({})), '[^[:alnum:]]+', ' ', 'g'))"
+LONGEST_NAME_WORDS = 6
+
+
+def expand_names(groups):
+    """Mark the runs of plain words that name a topic (by its name or an alias) or an
+    organisation (by its name, short name or name in its own language). Two queries, over the
+    names that the query's word runs could be, whatever the size of the archive."""
+    # Runs are only formed from single-term AND groups of unquoted words (a quoted phrase is
+    # literal); an OR alternative or an exclusion can still be a one-word name on its own.
+    singles = [
+        g[0] if len(g) == 1 and not g[0].phrase and not g[0].negated else None for g in groups
+    ]
+    runs = {}
+    for start in range(len(groups)):
+        for end in range(start + 1, min(len(groups), start + LONGEST_NAME_WORDS) + 1):
+            terms = singles[start:end]
+            if any(t is None for t in terms):
+                break
+            runs[(start, end)] = normalise_name(" ".join(t.text for t in terms))
+    for index, group in enumerate(groups):
+        for position, term in enumerate(group):
+            if not term.phrase and (len(group) > 1 or term.negated):
+                runs[(index, index + 1, position)] = normalise_name(term.text)
+    names = sorted({n for n in runs.values() if n})
+    if not names:
+        return groups
+    topics, organisations = {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT n, t.id FROM statements_topic t, {NAME_SQL.format("t.name")} n
+            WHERE n = ANY(%s)
+            UNION
+            SELECT n, a.topic_id FROM statements_alias a, {NAME_SQL.format("a.name")} n
+            WHERE n = ANY(%s)""",
+            [names, names],
+        )
+        for name, topic_id in cursor.fetchall():
+            topics.setdefault(name, topic_id)
+        cursor.execute(
+            f"""
+            SELECT n, o.id FROM statements_organisation o,
+                unnest(ARRAY[{NAME_SQL.format("o.name")}, {NAME_SQL.format("o.short_name")},
+                             {NAME_SQL.format("o.native_name")}]) n
+            WHERE n = ANY(%s)""",
+            [names],
+        )
+        for name, organisation_id in cursor.fetchall():
+            organisations.setdefault(name, set()).add(organisation_id)
+        # A single word that opens exactly one topic's name or alias ("trafficking" for
+        # "Trafficking in human beings") stands for that topic too: texts on THB are found.
+        heads = sorted(
+            {
+                name
+                for key, name in runs.items()
+                if name
+                and " " not in name
+                and name not in topics
+                and (len(key) == 3 or key[1] - key[0] == 1)
+            }
+        )
+        if heads:
+            cursor.execute(
+                f"""
+                SELECT split_part(n, ' ', 1), array_agg(DISTINCT topic_id) FROM (
+                    SELECT t.id AS topic_id, {NAME_SQL.format("t.name")} AS n
+                    FROM statements_topic t
+                    UNION ALL
+                    SELECT a.topic_id, {NAME_SQL.format("a.name")} FROM statements_alias a
+                ) names
+                WHERE n LIKE '%% %%' AND split_part(n, ' ', 1) = ANY(%s)
+                GROUP BY 1""",
+                [heads],
+            )
+            for head, topic_ids in cursor.fetchall():
+                if len(topic_ids) == 1:
+                    topics[head] = topic_ids[0]
+        if topics:
+            cursor.execute(
+                "SELECT t.id, t.name FROM statements_topic t WHERE t.id = ANY(%s) "
+                "UNION ALL SELECT a.topic_id, a.name FROM statements_alias a "
+                "WHERE a.topic_id = ANY(%s)",
+                [list(set(topics.values()))] * 2,
+            )
+            topic_names = {}
+            for topic_id, name in cursor.fetchall():
+                topic_names.setdefault(topic_id, []).append(name)
+
+    # Longest runs first; a run's words become one term.
+    expanded, consumed = [], set()
+    spans = sorted(
+        (key for key in runs if len(key) == 2 and runs[key] in topics | organisations),
+        key=lambda key: (-(key[1] - key[0]), key[0]),
+    )
+    replace = {}
+    for start, end in spans:
+        if consumed & set(range(start, end)):
+            continue
+        consumed |= set(range(start, end))
+        name = runs[(start, end)]
+        term = Term(" ".join(groups[i][0].text for i in range(start, end)))
+        if name in topics:
+            term.topic_id = topics[name]
+            term.topic_names = topic_names[term.topic_id]
+        term.organisation_ids = sorted(organisations.get(name, ()))
+        replace[start] = (end, term)
+    index = 0
+    while index < len(groups):
+        if index in replace:
+            end, term = replace[index]
+            expanded.append([term])
+            index = end
+            continue
+        group = []
+        for position, term in enumerate(groups[index]):
+            name = runs.get((index, index + 1, position))
+            if name and (name in topics or name in organisations):
+                if name in topics:
+                    term.topic_id = topics[name]
+                    term.topic_names = topic_names[term.topic_id]
+                term.organisation_ids = sorted(organisations.get(name, ()))
+            group.append(term)
+        expanded.append(group)
+        index += 1
+    return expanded
+
+
+# --- Configurations -----------------------------------------------------------------------------
+
+CONFIGS_TTL = 300  # seconds
+_configs = {"at": -CONFIGS_TTL, "value": ("english",)}
+
+
+def search_configs():
+    """The text search configurations of the languages the archive holds: a query is read in
+    each of them and the readings ORed, so it matches texts in every language with the index
+    (each configuration is a constant). Read with a loose index scan over the language
+    indexes; kept a few minutes."""
+    now = time.monotonic()
+    if now - _configs["at"] < CONFIGS_TTL:
+        return _configs["value"]
+    languages = set()
+    with connection.cursor() as cursor:
+        for table in SEARCHED_TABLES:
+            cursor.execute(
+                f"""
+                WITH RECURSIVE l(language) AS (
+                    SELECT min(language) FROM {table}
+                    UNION ALL
+                    SELECT (SELECT min(language) FROM {table} WHERE language > l.language)
+                    FROM l WHERE l.language IS NOT NULL
+                ) SELECT language FROM l WHERE language IS NOT NULL"""
+            )
+            languages |= {row[0] for row in cursor.fetchall()}
+    configs = {LANGUAGE_CONFIGS.get(language, FALLBACK_CONFIG) for language in languages}
+    configs.add("english")
+    # English first, the fallback last: the order only matters for display and tests.
+    value = tuple(sorted(configs, key=lambda c: (c != "english", c == FALLBACK_CONFIG, c)))
+    _configs.update(at=now, value=value)
+    return value
+
+
+def forget_configs():
+    """Read the archive's languages again on the next search (tests, after an import)."""
+    _configs["at"] = -CONFIGS_TTL
+
+
+# --- Compiling a query ------------------------------------------------------------------------
+
+
+def _or(parts):
+    parts = list(dict.fromkeys(p for p in parts if p))
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else " | ".join(f"( {p} )" for p in parts)
+
+
+def _and(parts):
+    parts = [p for p in parts if p]
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else " & ".join(f"( {p} )" for p in parts)
+
+
+def _not(part):
+    return f"!( {part} )" if part else ""
+
+
+def compile_terms(groups, configs):
+    """Each term's tsquery, as PostgreSQL's own text: its words read in every configuration
+    (and in the other spelling), a topic's every name as a phrase. A term that is a stop word
+    in some configuration is dropped, as PostgreSQL drops stop words: texts in that language
+    could not match it. One query whatever the number of terms."""
+    expressions, params, slots = [], [], []
+    for group in groups:
+        for term in group:
+            readings = []  # (function, text) pairs, each read in every configuration
+            if term.phrase:
+                readings.append(("phraseto_tsquery", term.text))
+            else:
+                readings.append(("plainto_tsquery", term.text))
+                variant = spelling_variant(term.text)
+                if variant:
+                    readings.append(("plainto_tsquery", variant))
+                for name in term.topic_names:
+                    readings.append(("phraseto_tsquery", name))
+                    variant = spelling_variant(name)
+                    if variant:
+                        readings.append(("phraseto_tsquery", variant))
+            slot = []
+            for function, text in readings:
+                for config in configs:
+                    slot.append(len(expressions))
+                    expressions.append(f"{function}(%s::regconfig, %s)::text")
+                    params += [config, text]
+            slots.append((term, readings, slot))
+    if not expressions:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ARRAY[{', '.join(expressions)}]", params)
+        values = cursor.fetchone()[0]
+    compiled = {}
+    per_reading = len(configs)
+    for term, _readings, slot in slots:
+        own = [values[i] for i in slot[:per_reading]]
+        if any(not v for v in own):
+            compiled[id(term)] = ""  # a stop word (in at least one language): ignored
+            continue
+        compiled[id(term)] = _or(values[i] for i in slot)
+    return compiled
+
+
+@dataclass
+class CompiledQuery:
+    """A parsed, expanded query and the SQL that matches and ranks it."""
+
+    text: str
+    groups: list
+    tsquery: str = ""  # the whole query (exclusions included), on the texts alone
+    rank_tsquery: str = ""  # what ranks and highlights: the query without its exclusions
+    has_entities: bool = False
+    term_tsqueries: dict = field(default_factory=dict)
+    dropped: list = field(default_factory=list)  # terms ignored as stop words
+
+    @property
+    def is_empty(self):
+        return not self.rank_tsquery
+
+    @property
+    def has_phrase(self):
+        return "<" in self.tsquery  # <-> and <N>: phrase operators
+
+    def term_tsquery(self, term):
+        return self.term_tsqueries.get(id(term), "")
+
+    def predicate(self, model):
+        """(sql, params): a boolean SQL condition on the model's table that is true for the
+        texts the query finds. Index-friendly: a single `@@` when the query names no
+        organisation or topic; otherwise index conditions joined by AND and OR, which
+        PostgreSQL combines as bitmaps."""
+        table = connection.ops.quote_name(model._meta.db_table)
+        vector = f"{table}.search_vector"
+        if not self.has_entities:
+            sql, params = f"{vector} @@ %s::tsquery", [self.tsquery]
+            if self.has_phrase:
+                # Phrases in the tails of long texts, past the position limit: their paragraphs.
+                fk = "statement_id" if model._meta.model_name == "statement" else "resolution_id"
+                sql = (
+                    f"({sql} OR {table}.id = ANY(ARRAY(SELECT {fk} FROM statements_searchpassage"
+                    f" WHERE vector @@ %s::tsquery AND {fk} IS NOT NULL)))"
+                )
+                params.append(self.tsquery)
+            return sql, params
+        and_parts, params = [], []
+        for group in self.groups:
+            or_parts = []
+            for term in group:
+                tsq = self.term_tsquery(term)
+                alternatives, term_params = [], []
+                if tsq:
+                    alternatives.append(f"{vector} @@ %s::tsquery")
+                    term_params.append(tsq)
+                if term.organisation_ids:
+                    if model._meta.model_name == "statement":
+                        alternatives.append(f"{table}.organisation_id = ANY(%s)")
+                    else:
+                        alternatives.append(
+                            f"{table}.congress_id = ANY(ARRAY(SELECT id FROM statements_congress"
+                            " WHERE organisation_id = ANY(%s)))"
+                        )
+                    term_params.append(term.organisation_ids)
+                if term.topic_id:
+                    item = model._meta.model_name
+                    alternatives.append(
+                        f"{table}.id = ANY(ARRAY(SELECT {item}_id FROM statements_{item}_topics"
+                        " WHERE topic_id = ANY(ARRAY(" + TOPIC_BELOW_SQL + "))))"
+                    )
+                    term_params.append(term.topic_id)
+                if not alternatives:
+                    continue
+                sql = "(" + " OR ".join(alternatives) + ")"
+                or_parts.append(f"NOT {sql}" if term.negated else sql)
+                params += term_params
+            if or_parts:
+                and_parts.append("(" + " OR ".join(or_parts) + ")")
+        return "(" + " AND ".join(and_parts or ["false"]) + ")", params
+
+
+TOPIC_BELOW_SQL = (
+    "WITH RECURSIVE below(id) AS (SELECT %s::bigint UNION"
+    " SELECT t.id FROM statements_topic t JOIN below ON t.parent_id = below.id)"
+    " SELECT id FROM below"
+)
+
+
+def compile_query(text, groups):
+    configs = search_configs()
+    compiled_terms = compile_terms(groups, configs)
+    query = CompiledQuery(text, groups, term_tsqueries=compiled_terms)
+    whole, ranked = [], []
+    for group in groups:
+        alternatives, positives = [], []
+        for term in group:
+            tsq = compiled_terms.get(id(term), "")
+            if not tsq and not term.organisation_ids and not term.topic_id:
+                query.dropped.append(term)
+                continue
+            if term.organisation_ids or term.topic_id:
+                query.has_entities = True
+            alternatives.append(_not(tsq) if term.negated else tsq)
+            if not term.negated:
+                positives.append(tsq)
+        whole.append(_or(alternatives))
+        ranked.append(_or(positives))
+    query.tsquery = _and(whole)
+    query.rank_tsquery = _and(ranked)
+    if query.has_entities and not query.rank_tsquery:
+        # Only names matched (an acronym that is a stop word, say): rank on their words.
+        query.rank_tsquery = _or(
+            compiled_terms.get(id(t), "") for g in groups for t in g if not t.negated
+        )
+    return query
+
+
+class Match(RawSQL):
+    """A boolean SQL condition usable in QuerySet.filter()."""
+
+    def __init__(self, sql, params):
+        super().__init__(sql, params, output_field=BooleanField())
+
+
+# --- Running a search -------------------------------------------------------------------------
+
+PER_PAGE = 20
+# Ranking reads this many matches of each type (the first found, plus as many again that match
+# in the title or summary): exact for queries that match fewer, and the best of a large,
+# well-chosen sample for common words. It is also the most a search lists (50 pages).
+CANDIDATES = 1_000
+COUNT_CAP = 1_000
+# Facet counts are computed over at most this many matches of each type: exact below it,
+# labelled approximate above.
+FACET_SAMPLE = 1_000
+SORTS = {"relevance": "Best match", "newest": "Newest first", "oldest": "Oldest first"}
+DEFAULT_SORT = "relevance"
+
+HIGHLIGHT_START, HIGHLIGHT_STOP, FRAGMENT_BREAK = "\ue000", "\ue001", "\ue002"
+HEADLINE_OPTIONS = (
+    f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, MaxWords=40, MinWords=18, "
+    f"ShortWord=2, MaxFragments=2, FragmentDelimiter={FRAGMENT_BREAK}"
+)
+TITLE_OPTIONS = f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, HighlightAll=true"
+
+
+def highlighted(text):
+    """Escape first, then turn the sentinel markers PostgreSQL put in into <mark>: nothing of
+    the stored text is ever trusted as HTML."""
+    html = escape(text)
+    html = html.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
+    return mark_safe(html)
+
+
+def strip_markers(text):
+    return text.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_STOP, "")
+
+
+SNIPPETS = 3  # passages shown per result
+
+
+@dataclass
+class Snippet:
+    html: str
+    paragraph: int | None = None
+
+
+def _sql(queryset):
+    return queryset.query.sql_with_params()
+
+
+def matched(model, query):
+    """The model's rows that the query finds (published statements only)."""
+    from .models import Statement
+
+    sql, params = query.predicate(model)
+    base = model.objects.published() if model is Statement else model.objects.all()
+    return base.filter(Match(sql, params))
+
+
+def rank_page(query, statements, resolutions, sort, offset, limit):
+    """Phase one: the page's (type, id) rows, in order, without reading any text."""
+    parts, params = [], []
+    for kind, queryset, table in (
+        ("statement", statements, "statements_statement"),
+        ("resolution", resolutions, "statements_resolution"),
+    ):
+        if queryset.query.is_empty():
+            continue
+        queryset = queryset.order_by()
+        if kind == "statement":
+            date_sql = "t.date"
+        else:
+            date_sql = (
+                "(SELECT coalesce(c.start_date, make_date(c.year, 1, 1))"
+                " FROM statements_congress c WHERE c.id = t.congress_id)"
+            )
+        if sort == "relevance":
+            first_sql, first_params = _sql(queryset.values("id")[:CANDIDATES])
+            head = queryset.filter(
+                Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery])
+            )
+            head_sql, head_params = _sql(head.values("id")[:CANDIDATES])
+            boost, boost_params = "0", []
+            organisation_ids = sorted(
+                {i for g in query.groups for t in g if not t.negated for i in t.organisation_ids}
+            )
+            if organisation_ids and kind == "statement":
+                boost = "CASE WHEN t.organisation_id = ANY(%s) THEN 0.1 ELSE 0 END"
+                boost_params = [organisation_ids]
+            parts.append(
+                f"SELECT %s AS type, t.id, ts_rank(t.search_vector, %s::tsquery, 1) + {boost}"
+                f" AS rank, {date_sql} AS date"
+                f" FROM (({first_sql}) UNION ({head_sql})) c JOIN {table} t ON t.id = c.id"
+            )
+            params += [kind, query.rank_tsquery, *boost_params, *first_params, *head_params]
+        else:
+            descending = sort == "newest"
+            if kind == "statement":
+                order = (
+                    F("date").desc(nulls_last=True)
+                    if descending
+                    else F("date").asc(nulls_last=True)
+                )
+                inner = queryset.order_by(order, "id").values("id")[: offset + limit]
+            else:
+                order = "-congress__year" if descending else "congress__year"
+                inner = queryset.order_by(order, "id").values("id")[: offset + limit]
+            inner_sql, inner_params = _sql(inner)
+            parts.append(
+                f"SELECT %s AS type, t.id, 0 AS rank, {date_sql} AS date"
+                f" FROM ({inner_sql}) c JOIN {table} t ON t.id = c.id"
+            )
+            params += [kind, *inner_params]
+    if not parts:
+        return []
+    if sort == "relevance":
+        order = "rank DESC, date DESC NULLS LAST, type DESC, id"
+    elif sort == "newest":
+        order = "date DESC NULLS LAST, type DESC, id"
+    else:
+        order = "date ASC NULLS LAST, type DESC, id"
+    sql = " UNION ALL ".join(f"({p})" for p in parts)
+    sql = f"SELECT type, id FROM ({sql}) ranked ORDER BY {order} LIMIT %s OFFSET %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit, offset])
+        return cursor.fetchall()
+
+
+def capped_counts(statements, resolutions, cap):
+    """How many statements and resolutions match, each exact up to the cap, cap + 1 above."""
+    parts, params = [], []
+    for queryset in (statements, resolutions):
+        if queryset.query.is_empty():
+            parts.append("0")
+            continue
+        sql, p = _sql(queryset.order_by().values("id")[: cap + 1])
+        parts.append(f"(SELECT count(*) FROM ({sql}) capped)")
+        params += p
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return cursor.fetchone()
+
+
+def snippets(query, rows):
+    """Phase two: for the page's rows only, the title and the matching passage highlighted.
+    Long texts take their passage from the best-matching paragraph (found through its own
+    vector), so snippets work to the very end of a 126,000-character speech."""
+    found = {}
+    sentinels = HIGHLIGHT_START + HIGHLIGHT_STOP + FRAGMENT_BREAK
+    for kind, table, fk in (
+        ("statement", "statements_statement", "statement_id"),
+        ("resolution", "statements_resolution", "resolution_id"),
+    ):
+        ids = [pk for row_kind, pk in rows if row_kind == kind]
+        if not ids:
+            continue
+        sql = f"""
+            SELECT t.id, p.number,
+                   ts_headline(archive_search_config(t.language), translate(t.title, %s, ''),
+                               %s::tsquery, %s),
+                   ts_headline(archive_search_config(t.language),
+                               translate(CASE WHEN p.number IS NULL THEN t.text
+                                              ELSE split_part(t.text, E'\\n\\n', p.number) END,
+                                         %s, ''),
+                               %s::tsquery, %s)
+            FROM {table} t
+            LEFT JOIN LATERAL (
+                SELECT sp.number FROM statements_searchpassage sp
+                WHERE sp.{fk} = t.id AND length(t.text) > {LONG_TEXT_CHARS}
+                ORDER BY ts_rank(sp.vector, %s::tsquery) DESC, sp.number
+                LIMIT 1
+            ) p ON true
+            WHERE t.id = ANY(%s)"""
+        tsq = query.rank_tsquery
+        params = [sentinels, tsq, TITLE_OPTIONS, sentinels, tsq, HEADLINE_OPTIONS, tsq, ids]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for pk, number, title, body in cursor.fetchall():
+                found[(kind, pk)] = (title, number, body)
+    return found
+
+
+def passage_snippets(text, paragraph, headline):
+    """The headline's fragments, each with the number of the paragraph it comes from."""
+    paragraphs = [" ".join(p.split()) for p in codes.paragraphs(text)]
+    result = []
+    for fragment in headline.split(FRAGMENT_BREAK):
+        # A fragment of a short text may run over a paragraph break: keep the pieces that
+        # hold a match, each with its own paragraph number.
+        pieces = [p.strip() for p in fragment.split("\n\n") if p.strip()]
+        marked = [p for p in pieces if HIGHLIGHT_START in p] or pieces[:1]
+        for piece in marked:
+            number = paragraph
+            if number is None:
+                plain = " ".join(strip_markers(piece).split())
+                number = next((i for i, p in enumerate(paragraphs, 1) if plain[:80] in p), None)
+            result.append(Snippet(highlighted(piece), number))
+    return result[:SNIPPETS]
+
+
+# --- Did you mean -----------------------------------------------------------------------------
+
+SUGGESTION_THRESHOLD = 0.2  # trigram similarity that makes a word a candidate correction
+NAME_WEIGHT = 2  # an organisation's short name or a topic's alias counts as a well-used word
+
+
+def edit_distance(a, b):
+    """Damerau-Levenshtein distance (adjacent transpositions count as one edit)."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def allowed_edits(word):
+    return 1 if len(word) <= 5 else 2
+
+
+@dataclass
+class Correction:
+    word: str
+    replacement: str
+    distance: int
+    documents: int
+
+
+def corrections(words):
+    """{word: Correction} for the words the archive does not know, each replaced by the
+    closest word it does know (its vocabulary, organisation short names, topic aliases):
+    trigram similarity finds candidates through the index, the edit distance (with
+    transpositions: "chlid" is one edit from "child") and frequency choose among them."""
+    words = sorted({w for w in (normalise_name(w) for w in words) if w and len(w) >= 3})
+    if not words:
+        return {}
+    found = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word FROM statements_searchword WHERE word = ANY(%s)"
+            f" UNION SELECT n FROM statements_organisation o, {NAME_SQL.format('o.short_name')} n"
+            " WHERE n = ANY(%s)"
+            f" UNION SELECT n FROM statements_alias a, {NAME_SQL.format('a.name')} n"
+            " WHERE n = ANY(%s)",
+            [words, words, words],
+        )
+        known = {row[0] for row in cursor.fetchall()}
+        unknown = [w for w in words if w not in known and " " not in w]
+        if not unknown:
+            return {}
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [SUGGESTION_THRESHOLD])
+        for word in unknown:
+            cursor.execute(
+                f"""
+                (SELECT word, word, documents FROM statements_searchword WHERE word %% %s
+                 ORDER BY word <-> %s LIMIT 30)
+                UNION ALL
+                SELECT n, o.short_name, %s
+                FROM statements_organisation o, {NAME_SQL.format("o.short_name")} n
+                WHERE n <> '' AND n %% %s
+                UNION ALL
+                SELECT n, a.name, %s FROM statements_alias a, {NAME_SQL.format("a.name")} n
+                WHERE n %% %s AND n NOT LIKE '%% %%'""",
+                [word, word, NAME_WEIGHT, word, NAME_WEIGHT, word],
+            )
+            best = None
+            for candidate, display, documents in cursor.fetchall():
+                distance = edit_distance(word, candidate)
+                if distance > allowed_edits(word):
+                    continue
+                key = (distance, -documents, candidate)
+                if best is None or key < best[0]:
+                    best = (key, Correction(word, display, distance, documents))
+            if best:
+                found[word] = best[1]
+    return found
+
+
+def corrected_text(text, found):
+    """The query text with each unknown word replaced (operators and quotes kept)."""
+
+    def replace(match):
+        word = match.group(0)
+        correction = found.get(normalise_name(word))
+        if not correction:
+            return word
+        replacement = correction.replacement
+        if replacement.islower():
+            if word.isupper() and len(word) > 1:
+                return replacement.upper()
+            if word[:1].isupper():
+                return replacement[:1].upper() + replacement[1:]
+        return replacement
+
+    return WORD_RE.sub(replace, text)
+
+
+def confident(found):
+    """A correction shown at once: every replaced word is a single edit away (two for long
+    words) from a word that several texts use."""
+    return bool(found) and all(
+        c.distance <= allowed_edits(c.word) and c.documents >= 2 for c in found.values()
+    )
+
+
+# --- The search -------------------------------------------------------------------------------
+
+
+class SearchPageError(ValueError):
+    """A page number that is not a positive whole number, or lies beyond the last page."""
+
+
+@dataclass
+class SearchResults:
+    """Everything the search page shows."""
+
+    raw: str
+    text: str = ""  # the query as searched (cleaned, or corrected)
+    message: str = ""  # why nothing was searched, when nothing was
+    query: CompiledQuery | None = None
+    sort: str = DEFAULT_SORT
+    page_number: int = 1
+    positions: list = field(default_factory=list)
+    statements: int = 0
+    resolutions: int = 0
+    organisations: list = field(default_factory=list)
+    topics: list = field(default_factory=list)
+    facets: list = field(default_factory=list)
+    years: list = field(default_factory=list)
+    facets_approximate: bool = False
+    corrected_from: str = ""  # the reader's query, when results are shown for a correction
+    suggestion: str = ""  # a correction offered as a link
+
+    @property
+    def count(self):
+        return self.statements + self.resolutions
+
+    @property
+    def count_is_capped(self):
+        return self.count > COUNT_CAP
+
+    @property
+    def shown(self):
+        return min(self.count, CANDIDATES)
+
+    @property
+    def pages(self):
+        return max(1, -(-self.shown // PER_PAGE))
+
+    @property
+    def searched(self):
+        return self.query is not None
+
+
+def prepare(raw):
+    """(text, compiled query or None, message): read, check and compile a query."""
+    text = clean_query(raw)
+    if not text:
+        return text, None, ""
+    if len(text) > MAX_QUERY_CHARS:
+        return (
+            text,
+            None,
+            f"Your search is {len(text):,} characters long; searches are limited to "
+            f"{MAX_QUERY_CHARS} characters. Shorten it to its key words.",
+        )
+    groups = parse_query(text)
+    if not groups:
+        return text, None, "Your search has no words in it. Type a word or two to search for."
+    if sum(len(g) for g in groups) > MAX_TERMS:
+        return (
+            text,
+            None,
+            f"Your search has more than {MAX_TERMS} words or phrases. Keep the ones that "
+            "matter most.",
+        )
+    groups = expand_names(groups)
+    query = compile_query(text, groups)
+    if query.is_empty:
+        positive = [t for g in groups for t in g if not t.negated]
+        if not positive:
+            return (
+                text,
+                None,
+                "Your search only excludes words. Add a word to search for, such as "
+                f"“trafficking {text}”.",
+            )
+        return (
+            text,
+            None,
+            "Your search only has very common words (such as “the”, “of” or “and”), which "
+            "the search leaves out. Add a more specific word, or quote a phrase.",
+        )
+    return text, query, ""
+
+
+def search_archive(raw, data=None, *, sort=DEFAULT_SORT, page=1, exact=False, base_url=""):
+    """Search statements, resolutions, organisations and topics.
+
+    `data` holds the positions view's filter parameters (a QueryDict), applied through the
+    same PositionFilterSet; it raises filters.InvalidFilters for a bad value. `exact` turns
+    off the automatic correction of a misspelt query. Raises SearchPageError for a bad page."""
+    from django.http import QueryDict
+
+    from .filters import PositionFilterSet
+
+    data = data.copy() if data is not None else QueryDict(mutable=True)
+    for name in ("q", "sort", "page", "exact"):
+        data.pop(name, None)
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    results = SearchResults(raw=raw or "", sort=sort)
+    text, query, message = prepare(raw)
+    results.text, results.message = text, message
+    if query is None:
+        if text and not message:
+            results.message = "Type a word or two to search for."
+        # Still validate the filters: a bad filter is a 400 whatever the query.
+        PositionFilterSet(data).filtered()
+        return results
+
+    run(results, query, data, page, base_url)
+    if results.count == 0:
+        words = [
+            w
+            for g in query.groups
+            for t in g
+            if not t.negated and not t.organisation_ids and not t.topic_id
+            for w in WORD_RE.findall(t.text)
+        ]
+        found = corrections(words)
+        if found:
+            suggestion = corrected_text(text, found)
+            _text, corrected_query, _message = prepare(suggestion)
+            if corrected_query is not None and confident(found) and not exact:
+                attempt = SearchResults(raw=raw, sort=sort, text=suggestion)
+                run(attempt, corrected_query, data, page, base_url)
+                if attempt.count:
+                    attempt.corrected_from = text
+                    return attempt
+            results.suggestion = suggestion
+    return results
+
+
+def run(results, query, data, page, base_url):
+    from .filters import PositionFilterSet
+    from .models import Resolution, Statement
+
+    results.query = query
+    positions = PositionFilterSet(
+        data, statements=matched(Statement, query), resolutions=matched(Resolution, query)
+    )
+    statements, resolutions = positions.filtered()
+    results.statements, results.resolutions = capped_counts(statements, resolutions, COUNT_CAP)
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        raise SearchPageError("A page is a whole number from 1.") from None
+    if number < 1 or number > results.pages:
+        raise SearchPageError(
+            "There is no such page: pages run from 1"
+            + (f" to {results.pages}." if results.pages > 1 else ".")
+        )
+    results.page_number = number
+    rows = rank_page(
+        query, statements, resolutions, results.sort, (number - 1) * PER_PAGE, PER_PAGE
+    )
+    results.positions = positions.hydrate(rows)
+    found = snippets(query, rows)
+    for position in results.positions:
+        title, paragraph, body = found.get((position.type, position.object.pk), ("", None, ""))
+        position.title_html = highlighted(title) if title else position.object.title
+        position.snippets = passage_snippets(position.object.text, paragraph, body)
+    facet_set(results, query, data, base_url)
+    entities(results, query)
+
+
+def facet_set(results, query, data, base_url):
+    """Facet counts through the positions FilterSet, over (at most) the first FACET_SAMPLE
+    matches of each type: the same filters and toggle links as the positions view, exact
+    when the query matches fewer, and labelled approximate when it matches more."""
+    from .filters import PositionFilterSet, canonical_query
+    from .models import Resolution, Statement
+
+    samples = []
+    for model in (Statement, Resolution):
+        ids = list(
+            matched(model, query).order_by().values_list("id", flat=True)[: FACET_SAMPLE + 1]
+        )
+        results.facets_approximate |= len(ids) > FACET_SAMPLE
+        table = connection.ops.quote_name(model._meta.db_table)
+        samples.append(model.objects.filter(Match(f"{table}.id = ANY(%s)", [ids[:FACET_SAMPLE]])))
+    sample = PositionFilterSet(data, statements=samples[0], resolutions=samples[1])
+    extra = {"q": results.text}
+    if results.sort != DEFAULT_SORT:
+        extra["sort"] = results.sort
+    results.facets = sample.facets(base_url, extra=extra)
+    current = sample.canonical_params()
+    chosen = (current.get("year_from", [None])[0], current.get("year_to", [None])[0])
+    for year, count in sample.timeline().years:
+        if not count:
+            continue
+        params = dict(current)
+        selected = chosen == (str(year), str(year))
+        if selected:
+            params.pop("year_from", None), params.pop("year_to", None)
+        else:
+            params.update(year_from=[str(year)], year_to=[str(year)])
+        params.pop("page", None)
+        results.years.append(
+            {
+                "year": year,
+                "count": count,
+                "selected": selected,
+                "url": base_url + canonical_query(params, extra),
+            }
+        )
+    results.years.sort(key=lambda y: -y["year"])
+
+
+ENTITY_LIMIT = 5
+
+
+def entities(results, query):
+    """Organisations and topics the query names: by acronym or name (LO, ITUC), or whose
+    names contain all its words."""
+    from .models import Organisation, Topic
+
+    organisation_ids = {
+        i for g in query.groups for t in g if not t.negated for i in t.organisation_ids
+    }
+    topic_ids = {t.topic_id for g in query.groups for t in g if t.topic_id and not t.negated}
+    words = " ".join(t.text for g in query.groups for t in g if not t.negated)
+    organisations = Organisation.objects.filter(
+        Q(pk__in=organisation_ids)
+        | Q(
+            Match(
+                "to_tsvector('simple', unaccent(statements_organisation.name || ' ' ||"
+                " statements_organisation.short_name || ' ' ||"
+                " statements_organisation.native_name))"
+                " @@ plainto_tsquery('simple', unaccent(%s))",
+                [words],
+            )
+        )
+    )
+    results.organisations = list(organisations.order_by("name")[:ENTITY_LIMIT])
+    topics = Topic.objects.filter(
+        Q(pk__in=topic_ids)
+        | Q(
+            Match(
+                "to_tsvector('english', statements_topic.name) @@ plainto_tsquery('english', %s)",
+                [words],
+            )
+        )
+    ).prefetch_related("aliases")
+    results.topics = list(topics.order_by("name")[:ENTITY_LIMIT])

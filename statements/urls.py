@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import organisations, positions, texts, topics
+from .views import organisations, positions, search, texts, topics
 
 # These URLs are part of the public contract: other sites link to them.
 urlpatterns = [
@@ -20,4 +20,5 @@ urlpatterns = [
     path("congresses/<slug:key>/", texts.congress_detail, name="congress-detail"),
     path("resolutions/<slug:key>/", texts.resolution_detail, name="resolution-detail"),
     path("positions/", positions.positions, name="positions"),
+    path("search/", search.search, name="search"),
 ]

@@ -1,0 +1,561 @@
+"""Keyword search: ranking, web search syntax, expansion (aliases, spellings, acronyms),
+"did you mean", facets under a search, the index kept in sync, long texts and bad input.
+
+The corpus below is small and hand-made; each expectation is written out by hand from it
+(which text says what), never computed by the search code."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from statements import search
+from statements.models import (
+    Alias,
+    Congress,
+    Organisation,
+    Resolution,
+    SearchPassage,
+    SearchWord,
+    Statement,
+    Topic,
+)
+from tests.browser.builders import PLAIN_STATIC
+
+pytestmark = pytest.mark.django_db
+
+FILLER = (
+    "The committee met in the spring and agreed on its budget, its calendar and the order "
+    "of its meetings for the coming year."
+)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings):
+    settings.STORAGES = PLAIN_STATIC
+    search.forget_configs()
+    yield
+    search.forget_configs()
+
+
+def statement(key, title, text, organisation, *, summary="", language="en", status="published",
+              date=None, topics=(), kind="position_paper"):  # fmt: skip
+    s = Statement.objects.create(
+        key=key,
+        title=title,
+        text=text,
+        summary=summary,
+        organisation=organisation,
+        language=language,
+        status=status,
+        kind=kind,
+        date=date,
+        date_precision="day" if date else "",
+    )
+    s.topics.set(topics)
+    return s
+
+
+@pytest.fixture
+def corpus():
+    lo = Organisation.objects.create(
+        key="lo",
+        name="Norwegian Confederation of Trade Unions",
+        short_name="LO",
+        native_name="Landsorganisasjonen i Norge",
+        country="NO",
+        kind="trade_union_confederation",
+    )
+    ituc = Organisation.objects.create(
+        key="ituc",
+        name="International Trade Union Confederation",
+        short_name="ITUC",
+        kind="trade_union_confederation",
+    )
+    tuc = Organisation.objects.create(
+        key="tuc", name="Trades Union Congress", short_name="TUC", country="GB", kind="trade_union"
+    )
+    thb = Topic.objects.create(
+        key="trafficking-in-human-beings", name="Trafficking in human beings"
+    )
+    Alias.objects.create(topic=thb, name="THB", position=0)
+    Alias.objects.create(topic=thb, name="human trafficking", position=1)
+    child = Topic.objects.create(key="child-labour", name="Child labour")
+    Alias.objects.create(topic=child, name="child work", position=0)
+    forced = Topic.objects.create(key="forced-labour", name="Forced labour")
+    Alias.objects.create(topic=forced, name="modern slavery", position=0)
+
+    day = datetime.date
+    statement(
+        "thb-title",
+        "Trafficking in human beings must end",
+        "Trafficking in human beings is a crime against workers.\n\n"
+        "Victims of trafficking need shelter and work permits.",
+        lo,
+        date=day(2010, 5, 1),
+    )
+    statement(
+        "thb-acronym",
+        "Answer to the working group",
+        "LO is very concerned about THB.\n\nTHB is contrary to the principles of the union "
+        "movement.",
+        lo,
+        date=day(2011, 3, 1),
+        topics=[thb],
+    )
+    statement(
+        "annual-report",
+        "Annual report of the federation",
+        f"{FILLER}\n\nThe report covers pensions, wages and training.\n\n"
+        "One paragraph notes that trafficking was discussed briefly.",
+        tuc,
+        date=day(2012, 1, 1),
+    )
+    statement(
+        "child-labour",
+        "Child labour in supply chains",
+        "Child labour persists in supply chains. Labour inspections find it on farms.\n\n"
+        "Inspections must be frequent; inspections must be unannounced.",
+        ituc,
+        date=day(2013, 6, 1),
+        topics=[child],
+    )
+    statement(
+        "child-labor-us",
+        "Report on child labor",
+        "Child labor remains common in mining. The labor department counts cases.",
+        ituc,
+        date=day(2014, 6, 1),
+    )
+    statement(
+        "forced-labour",
+        "Forced labour and modern slavery",
+        "Forced labour is modern slavery. Slavery has no place in global trade.",
+        tuc,
+        date=day(2015, 2, 1),
+        topics=[forced],
+    )
+    statement(
+        "scattered",
+        "Workers on the move",
+        "Labour markets changed and many workers were forced to move.",
+        tuc,
+        date=day(2016, 2, 1),
+    )
+    statement(
+        "organisation",
+        "Freedom of association",
+        "Every worker has the right to join an organisation of their choosing. The "
+        "organisation of labour is a human right.",
+        ituc,
+        date=day(2009, 9, 1),
+    )
+    statement(
+        "norwegian",
+        "Menneskehandel og barnearbeid",
+        "LO er bekymret for menneskehandel og barnearbeid i verden.",
+        lo,
+        language="no",
+        date=day(2017, 1, 1),
+    )
+    statement(
+        "draft",
+        "Trafficking draft",
+        "Trafficking trafficking trafficking: not yet published.",
+        lo,
+        status="draft",
+    )
+    statement(
+        "pensions",
+        "Pensions and wages",
+        "Pensions must keep pace with wages; wages must keep pace with prices.",
+        tuc,
+        summary="On pensions.",
+        date=day(2018, 4, 1),
+    )
+    congress = Congress.objects.create(
+        key="lo-2009", organisation=lo, name="2009 LO Congress", year=2009
+    )
+    resolution = Resolution.objects.create(
+        key="lo-2009-solidarity",
+        congress=congress,
+        title="International solidarity and decent global labour conditions",
+        text="The labour movement must actively battle the sex industry and trafficking.",
+        kind="statement",
+    )
+    resolution.topics.set([thb])
+    return {"lo": lo, "ituc": ituc, "tuc": tuc, "thb": thb}
+
+
+def keys(results):
+    return [p.object.key for p in results.positions]
+
+
+def run(q, **kwargs):
+    return search.search_archive(q, **kwargs)
+
+
+# --- Ranking ----------------------------------------------------------------------------------
+
+# (query, the text that must come first): each first text has the words in its title and its
+# body, the others at most in the body, or fewer times.
+BEST_FIRST = [
+    ("trafficking", "thb-title"),
+    ("slavery", "forced-labour"),
+    ("supply chains", "child-labour"),
+    ("inspections", "child-labour"),
+    ("menneskehandel", "norwegian"),
+    ("pensions", "pensions"),
+    ("annual report", "annual-report"),
+    ("working group", "thb-acronym"),
+    ("freedom association", "organisation"),
+    ("mining", "child-labor-us"),
+    ("sex industry", "lo-2009-solidarity"),
+    ("forced labour", "forced-labour"),
+]
+
+
+@pytest.mark.parametrize(("q", "best"), BEST_FIRST)
+def test_best_match_first(corpus, q, best):
+    results = run(q)
+    assert keys(results)[0] == best, keys(results)
+
+
+def test_title_match_outranks_a_passing_mention(corpus):
+    ranked = keys(run("trafficking"))
+    assert ranked.index("thb-title") < ranked.index("annual-report")
+
+
+def test_sort_by_date(corpus):
+    newest = keys(run("labour", sort="newest"))
+    dates = {s.key: s.date for s in Statement.objects.all()}
+    statement_dates = [dates[k] for k in newest if k in dates]
+    assert statement_dates == sorted(statement_dates, reverse=True)
+    oldest = keys(run("labour", sort="oldest"))
+    assert [k for k in oldest if k in dates] == [k for k in reversed(newest) if k in dates]
+
+
+# --- Syntax -----------------------------------------------------------------------------------
+
+
+def test_quoted_phrase_needs_the_words_together(corpus):
+    found = set(keys(run('"forced labour"')))
+    assert "forced-labour" in found
+    assert "scattered" not in found  # has "forced" and "labour", apart
+
+
+def test_or_finds_either(corpus):
+    assert {"norwegian", "pensions"} <= set(keys(run("menneskehandel OR pensions")))
+    assert keys(run("menneskehandel pensions")) == []
+
+
+def test_exclusion(corpus):
+    found = set(keys(run("labour -child")))
+    assert "forced-labour" in found
+    assert not found & {"child-labour", "child-labor-us"}
+
+
+def test_drafts_are_never_found(corpus):
+    assert "draft" not in keys(run("trafficking"))
+
+
+# --- Expansion --------------------------------------------------------------------------------
+
+
+def test_acronym_alias_finds_the_spelt_out_topic(corpus):
+    found = set(keys(run("THB")))
+    assert {"thb-title", "thb-acronym", "lo-2009-solidarity"} <= found
+    assert "annual-report" not in found  # says "trafficking" but not "in human beings"
+
+
+def test_topic_word_finds_texts_that_only_use_the_acronym(corpus):
+    assert "thb-acronym" in keys(run("trafficking"))
+
+
+def test_quoted_alias_is_literal(corpus):
+    assert keys(run('"THB"')) == ["thb-acronym"]
+
+
+def test_excluding_an_alias_excludes_what_it_stands_for(corpus):
+    found = set(keys(run("workers -THB")))
+    assert "thb-title" not in found  # "trafficking in human beings", not "THB"
+    assert "scattered" in found
+
+
+def test_british_and_american_spellings(corpus):
+    assert {"child-labour", "child-labor-us"} <= set(keys(run("child labor")))
+    assert {"child-labour", "child-labor-us"} <= set(keys(run("child labour")))
+    assert "organisation" in keys(run("organization"))
+
+
+def test_acronym_finds_its_organisation(corpus):
+    results = run("ITUC")
+    assert [o.key for o in results.organisations] == ["ituc"]
+    # ... and its statements, though their texts never say "ITUC".
+    assert {"child-labour", "child-labor-us", "organisation"} <= set(keys(results))
+
+
+def test_organisation_and_words_combine(corpus):
+    assert set(keys(run("LO trafficking"))) == {"thb-title", "thb-acronym", "lo-2009-solidarity"}
+
+
+def test_native_name_finds_the_organisation(corpus):
+    assert [o.key for o in run("Landsorganisasjonen i Norge").organisations] == ["lo"]
+
+
+def test_topic_results(corpus):
+    assert [t.key for t in run("child labour").topics] == ["child-labour"]
+
+
+# --- Did you mean -----------------------------------------------------------------------------
+
+
+def test_confident_correction_shows_results_at_once(corpus):
+    results = run("trafficing")
+    assert results.corrected_from == "trafficing"
+    assert results.text == "trafficking"
+    assert "thb-title" in keys(results)
+
+
+def test_transposed_letters_are_corrected(corpus):
+    results = run("chlid labour")
+    assert results.text == "child labour"
+    assert "child-labour" in keys(results)
+
+
+def test_exact_turns_off_the_correction(corpus):
+    results = run("trafficing", exact=True)
+    assert results.count == 0
+    assert results.suggestion == "trafficking"
+
+
+def test_nothing_close_gives_no_suggestion(corpus):
+    results = run("xqzvwk")
+    assert results.count == 0 and not results.suggestion and not results.corrected_from
+
+
+def test_correction_page_says_so(client, corpus):
+    html = client.get("/search/", {"q": "trafficing"}).content.decode()
+    assert "Showing results for <strong>trafficking</strong>" in html
+    assert "?q=trafficing&amp;exact=1" in html
+
+
+def test_acronym_typo_is_corrected_from_names(corpus):
+    assert run("ITCU").text == "ITUC"  # not in any text: from the organisations' short names
+
+
+# --- Facets and filters -----------------------------------------------------------------------
+
+
+def test_filters_narrow_a_search(client, corpus):
+    response = client.get("/search/", {"q": "trafficking", "organisation": "lo"})
+    assert response.status_code == 200
+    found = {p.object.key for p in response.context["results"].positions}
+    assert found == {"thb-title", "thb-acronym", "lo-2009-solidarity"}
+
+
+def test_facet_counts_under_a_search(client, corpus):
+    response = client.get("/search/", {"q": "labour"})
+    facets = {f.name: {v.value: v.count for v in f.values} for f in response.context["facets"]}
+    # By hand: "labour" (or "labor") is in child-labour, child-labor-us (ITUC), forced-labour,
+    # scattered (TUC), organisation (ITUC) and the LO resolution.
+    assert facets["organisation"] == {"ituc": 3, "tuc": 2, "lo": 1}
+    assert facets["type"] == {"statement": 5, "resolution": 1}
+    assert facets["country"] == {"GB": 2, "NO": 1}
+    assert facets["topic"]["child-labour"] == 1
+    assert facets["topic"]["forced-labour"] == 1
+    # Each value links to the same search with the filter added.
+    link = next(v.url for f in response.context["facets"] if f.name == "organisation"
+                for v in f.values if v.value == "tuc")  # fmt: skip
+    assert link == "/search/?q=labour&organisation=tuc"
+    narrowed = client.get(link).context["results"]
+    assert {p.object.key for p in narrowed.positions} == {"forced-labour", "scattered"}
+
+
+def test_year_facet(client, corpus):
+    results = client.get("/search/", {"q": "labour"}).context["results"]
+    years = {y["year"]: y["count"] for y in results.years}
+    assert years == {2009: 2, 2013: 1, 2014: 1, 2015: 1, 2016: 1}
+
+
+def test_bad_filter_is_a_400(client, corpus):
+    assert client.get("/search/", {"q": "labour", "organisation": "nope"}).status_code == 400
+    assert client.get("/search/", {"q": "labour", "year_from": "abc"}).status_code == 400
+    assert client.get("/search/", {"q": "labour", "page": "0"}).status_code == 400
+    assert client.get("/search/", {"q": "labour", "page": "99"}).status_code == 400
+    assert client.get("/search/", {"q": "labour", "sort": "nope"}).status_code == 400
+
+
+def test_pagination_keeps_the_query_and_filters(client, corpus, monkeypatch):
+    monkeypatch.setattr(search, "PER_PAGE", 2)
+    # By hand: forced-labour, scattered, pensions and annual-report are British (TUC) and
+    # match: four results, two pages of two.
+    response = client.get("/search/", {"q": "labour OR pensions", "country": "GB"})
+    html = response.content.decode()
+    assert "?q=labour+OR+pensions&amp;country=GB&amp;page=2" in html
+    second = client.get("/search/", {"q": "labour OR pensions", "country": "GB", "page": "2"})
+    assert second.status_code == 200
+    assert len(second.context["results"].positions) == 2
+
+
+# --- Snippets and escaping --------------------------------------------------------------------
+
+
+def test_snippet_highlights_the_match(client, corpus):
+    html = client.get("/search/", {"q": "inspections"}).content.decode()
+    assert "<mark>inspections</mark>" in html or "<mark>Inspections</mark>" in html
+
+
+def test_stored_html_is_escaped_in_snippets(client, corpus):
+    statement(
+        "html",
+        "Quarry <b>bold</b> & <script>alert(1)</script>",
+        "Wages < profits & <script>alert(2)</script> at the quarry.",
+        corpus["tuc"],
+    )
+    html = client.get("/search/", {"q": "quarry"}).content.decode()
+    assert "<script>alert" not in html and "<b>bold" not in html
+    assert "&amp;" in html
+    assert "<mark>quarry</mark>" in html
+
+
+def test_query_is_escaped(client, corpus):
+    html = client.get(
+        "/search/", {"q": '<img src=x onerror=alert(1)> "trafficking'}
+    ).content.decode()
+    assert "<img src=x" not in html
+
+
+# --- Messages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "says"),
+    [
+        ("the of and", "only has very common words"),
+        ("x" * (search.MAX_QUERY_CHARS + 1), "limited to"),
+        ("-trafficking", "only excludes words"),
+        ('"" OR - --', "no words"),
+        (" ".join(f"w{i}" for i in range(search.MAX_TERMS + 1)), "more than"),
+    ],
+)
+def test_queries_that_cannot_be_searched_get_a_message(client, corpus, q, says):
+    response = client.get("/search/", {"q": q})
+    assert response.status_code == 200
+    assert says in response.content.decode()
+
+
+def test_empty_query_shows_the_form(client, corpus):
+    response = client.get("/search/")
+    assert response.status_code == 200
+    assert 'name="q"' in response.content.decode()
+
+
+# --- Staying in sync --------------------------------------------------------------------------
+
+
+def test_edits_are_searchable_at_once(corpus):
+    s = Statement.objects.get(key="pensions")
+    s.text = "Apprenticeships open doors for young workers."
+    s.save()
+    assert keys(run("apprenticeships")) == ["pensions"]
+    assert "pensions" not in keys(run("prices"))
+    # The vocabulary follows: the new word is known, the old one is gone.
+    assert SearchWord.objects.filter(word="apprenticeships", documents=1).exists()
+    assert not SearchWord.objects.filter(word="prices").exists()
+
+
+def test_deleting_keeps_the_vocabulary_counts(corpus):
+    before = SearchWord.objects.get(word="slavery").documents
+    Statement.objects.get(key="forced-labour").delete()
+    assert not SearchWord.objects.filter(word="slavery").exists() or (
+        SearchWord.objects.get(word="slavery").documents == before - 1
+    )
+
+
+def test_renaming_an_organisation_is_one_update_and_searchable_at_once(corpus):
+    lo = corpus["lo"]
+    with CaptureQueriesContext(connection) as queries:
+        lo.short_name = "LOX"
+        lo.save()
+    assert len(queries) == 1  # no statement is rewritten
+    results = run("LOX")
+    assert [o.key for o in results.organisations] == ["lo"]
+    assert {"thb-title", "thb-acronym", "norwegian"} <= set(keys(results))
+
+
+def test_new_alias_is_used_at_once(corpus):
+    Alias.objects.create(topic=corpus["thb"], name="menneskehandel", position=3)
+    assert {"norwegian", "thb-title"} <= set(keys(run("menneskehandel")))
+
+
+# --- Long texts -------------------------------------------------------------------------------
+
+
+def test_phrase_and_snippet_in_the_tail_of_a_very_long_text(client, corpus):
+    # About 24,000 words: far past PostgreSQL's 16,383 word positions.
+    paragraphs = [FILLER] * 1000 + ["Finally, the decent work deficit in fisheries must close."]
+    statement("long", "A very long speech", "\n\n".join(paragraphs), corpus["tuc"])
+    assert SearchPassage.objects.filter(statement__key="long").count() == 1001
+    assert keys(run('"decent work deficit"')) == ["long"]
+    results = run('"decent work deficit"')
+    snippet = results.positions[0].snippets[0]
+    assert snippet.paragraph == 1001
+    assert "<mark>deficit</mark>" in snippet.html
+    html = client.get("/search/", {"q": '"decent work deficit"'}).content.decode()
+    assert 'href="/statements/long/#p1001"' in html
+
+
+def test_short_texts_have_no_passages(corpus):
+    assert not SearchPassage.objects.exists()
+
+
+def test_snippet_names_its_paragraph(corpus):
+    snippet = run("shelter").positions[0].snippets[0]
+    assert snippet.paragraph == 2
+
+
+# --- Query count ------------------------------------------------------------------------------
+
+
+def test_query_count_does_not_grow_with_results(client, corpus, django_assert_max_num_queries):
+    for i in range(15):
+        statement(f"extra-{i}", f"Labour note {i}", "Labour and more labour.", corpus["tuc"])
+    with CaptureQueriesContext(connection) as few:
+        client.get("/search/", {"q": "supply chains"})
+    with CaptureQueriesContext(connection) as many:
+        client.get("/search/", {"q": "labour"})
+    assert len(many) <= len(few) + 2, [q["sql"][:80] for q in many]
+
+
+def test_words_are_parsed_like_web_search():
+    groups = search.parse_query('"child labour" OR slavery -"forced" trafficking')
+    shapes = [[(t.text, t.phrase, t.negated) for t in g] for g in groups]
+    assert shapes == [
+        [("child labour", True, False), ("slavery", False, False)],
+        [("forced", True, True)],
+        [("trafficking", False, False)],
+    ]
+
+
+def test_spelling_variants():
+    assert search.spelling_variant("labour organisations") == "labor organizations"
+    assert search.spelling_variant("Labor") == "labour"
+    assert search.spelling_variant("organism") is None
+    assert search.spelling_variant("programme centre") == "program center"
+
+
+def test_edit_distance_counts_transpositions_once():
+    assert search.edit_distance("chlid", "child") == 1
+    assert search.edit_distance("trafficing", "trafficking") == 1
+    assert search.edit_distance("kitten", "sitting") == 3
+
+
+def test_no_unbalanced_marks(corpus):
+    for position in run("labour OR trafficking").positions:
+        for snippet in position.snippets:
+            assert len(re.findall("<mark>", snippet.html)) == len(
+                re.findall("</mark>", snippet.html)
+            )
