@@ -21,7 +21,14 @@ from django.utils.translation import ngettext
 
 from . import codes, search
 from .codes import Status
-from .forms import AliasForm, AliasFormSet, QuotationForm, StatementForm, TopicForm
+from .forms import (
+    AliasForm,
+    AliasFormSet,
+    QuotationForm,
+    QuotationFormSet,
+    StatementForm,
+    TopicForm,
+)
 from .models import (
     Affiliation,
     Alias,
@@ -33,7 +40,37 @@ from .models import (
     Topic,
 )
 
-TEXT_AREA = {models.TextField: {"widget": admin.widgets.AdminTextareaWidget(attrs={"rows": 6})}}
+WIDE = "width: min(60em, 100%); box-sizing: border-box"
+# Rows of each kind of text box: a statement's text is long, an affiliation's note a line.
+TEXTAREA_ROWS = {"text": 24, "excerpt": 8, "summary": 4, "description": 4, "note": 2}
+
+
+class EditorFormMixin:
+    """Text boxes sized to what they hold, and free-text lines wide enough to read a title."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # In a table row, a field shares the width with its neighbours.
+        width = "width: 20em" if isinstance(self, admin.TabularInline) else WIDE
+        if isinstance(db_field, models.TextField) and "widget" not in kwargs:
+            rows = TEXTAREA_ROWS.get(db_field.name, 6)
+            attrs = {"rows": rows, "style": width}
+            kwargs["widget"] = admin.widgets.AdminTextareaWidget(attrs=attrs)
+        elif (
+            type(db_field) is models.CharField
+            and not db_field.choices
+            and db_field.max_length is None
+            and "widget" not in kwargs
+        ):
+            kwargs["widget"] = admin.widgets.AdminTextInputWidget(attrs={"style": width})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class OrganisationKindFilter(admin.ChoicesFieldListFilter):
+    """The kind of the statement's organisation, titled apart from the statement's own kind."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "organisation's kind"
 
 
 # Filters -----------------------------------------------------------------------------------
@@ -105,7 +142,7 @@ class TopLevelFilter(admin.SimpleListFilter):
     parameter_name = "level"
 
     def lookups(self, request, model_admin):
-        return [("top", "Top-level"), ("sub", "Sub-topic or sub-organisation")]
+        return [("top", "Top-level"), ("sub", f"Under another {model_admin.opts.verbose_name}")]
 
     def queryset(self, request, queryset):
         if self.value() == "top":
@@ -201,7 +238,7 @@ class ProtectedTagsMixin:
 # Organisations and affiliations --------------------------------------------------------------
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationInline(EditorFormMixin, admin.TabularInline):
     model = Affiliation
     fk_name = "organisation"
     fields = ["relation", "target", "since", "until", "note"]
@@ -209,15 +246,12 @@ class AffiliationInline(admin.TabularInline):
     extra = 0
     verbose_name = "affiliation"
     verbose_name_plural = "affiliations of this organisation"
-    formfield_overrides = {
-        models.TextField: {"widget": admin.widgets.AdminTextareaWidget(attrs={"rows": 1})}
-    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organisation", "target")
 
 
-class IncomingAffiliationInline(admin.TabularInline):
+class IncomingAffiliationInline(EditorFormMixin, admin.TabularInline):
     """Ties that other organisations have to this one (ITUC's members), read-only here:
     they are edited on the other organisation's page."""
 
@@ -242,7 +276,7 @@ class IncomingAffiliationInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ProtectedTagsMixin, admin.ModelAdmin):
+class OrganisationAdmin(ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "key", "country", "kind", "parent"]
     list_display_links = ["name"]
     list_filter = ["kind", CountryFilter, TopLevelFilter]
@@ -255,12 +289,11 @@ class OrganisationAdmin(ProtectedTagsMixin, admin.ModelAdmin):
         (None, {"fields": ["kind", "country", "parent"]}),
         (None, {"fields": ["description", "website"]}),
     ]
-    formfield_overrides = TEXT_AREA
     inlines = [AffiliationInline, IncomingAffiliationInline]
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(admin.ModelAdmin):
+class AffiliationAdmin(EditorFormMixin, admin.ModelAdmin):
     list_display = ["__str__", "organisation", "relation", "target", "since", "until"]
     list_filter = ["relation", ("organisation", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organisation", "target"]
@@ -275,13 +308,12 @@ class AffiliationAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["organisation", "target"]
     fields = ["organisation", "relation", "target", "since", "until", "note"]
-    formfield_overrides = TEXT_AREA
 
 
 # Topics --------------------------------------------------------------------------------------
 
 
-class AliasInline(admin.TabularInline):
+class AliasInline(EditorFormMixin, admin.TabularInline):
     model = Alias
     form = AliasForm
     formset = AliasFormSet
@@ -311,7 +343,7 @@ def is_changelist(request):
 
 
 @admin.register(Topic)
-class TopicAdmin(ProtectedTagsMixin, admin.ModelAdmin):
+class TopicAdmin(ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
     form = TopicForm
     list_display = ["name", "key", "parent", "alias_list", "statement_count", "resolution_count"]
     list_filter = [TopLevelFilter, ("parent", admin.RelatedOnlyFieldListFilter)]
@@ -320,7 +352,6 @@ class TopicAdmin(ProtectedTagsMixin, admin.ModelAdmin):
     prepopulated_fields = {"key": ["name"]}
     autocomplete_fields = ["parent", "related"]
     fields = ["name", "key", "parent", "description", "related"]
-    formfield_overrides = TEXT_AREA
     inlines = [AliasInline]
 
     def get_queryset(self, request):
@@ -369,18 +400,17 @@ class TopicAdmin(ProtectedTagsMixin, admin.ModelAdmin):
 # Congresses and resolutions ------------------------------------------------------------------
 
 
-class ResolutionInline(admin.StackedInline):
+class ResolutionInline(EditorFormMixin, admin.StackedInline):
     model = Resolution
     fields = [("title", "key"), ("kind", "section", "language"), "text", "topics", "source_url"]
     prepopulated_fields = {"key": ["title"]}
     autocomplete_fields = ["topics"]
     extra = 0
     show_change_link = True
-    formfield_overrides = TEXT_AREA
 
 
 @admin.register(Congress)
-class CongressAdmin(admin.ModelAdmin):
+class CongressAdmin(EditorFormMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "organisation",
@@ -416,7 +446,7 @@ class CongressAdmin(admin.ModelAdmin):
         return congress.resolution_total
 
 
-class QuotedInInline(admin.TabularInline):
+class QuotedInInline(EditorFormMixin, admin.TabularInline):
     """Where a resolution is quoted; edited on the statement's page."""
 
     model = Quotation
@@ -448,7 +478,7 @@ class QuotedInInline(admin.TabularInline):
 
 
 @admin.register(Resolution)
-class ResolutionAdmin(FullTextSearchMixin, admin.ModelAdmin):
+class ResolutionAdmin(FullTextSearchMixin, EditorFormMixin, admin.ModelAdmin):
     list_display = ["title", "congress", "organisation", "year", "kind", "section", "language"]
     list_filter = [
         "kind",
@@ -474,9 +504,6 @@ class ResolutionAdmin(FullTextSearchMixin, admin.ModelAdmin):
         (None, {"fields": ["text"]}),
         (None, {"fields": ["topics", "source_url"]}),
     ]
-    formfield_overrides = {
-        models.TextField: {"widget": admin.widgets.AdminTextareaWidget(attrs={"rows": 20})}
-    }
     inlines = [QuotedInInline]
 
     def get_changelist(self, request, **kwargs):
@@ -494,9 +521,10 @@ class ResolutionAdmin(FullTextSearchMixin, admin.ModelAdmin):
 # Statements and quotations -------------------------------------------------------------------
 
 
-class QuotationInline(admin.StackedInline):
+class QuotationInline(EditorFormMixin, admin.StackedInline):
     model = Quotation
     form = QuotationForm
+    formset = QuotationFormSet
     fields = ["resolution", "excerpt"]
     autocomplete_fields = ["resolution"]
     extra = 0
@@ -514,7 +542,7 @@ class QuotationInline(admin.StackedInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(FullTextSearchMixin, admin.ModelAdmin):
+class StatementAdmin(FullTextSearchMixin, EditorFormMixin, admin.ModelAdmin):
     form = StatementForm
     list_display = [
         "title",
@@ -530,7 +558,7 @@ class StatementAdmin(FullTextSearchMixin, admin.ModelAdmin):
         "kind",
         ("organisation", admin.RelatedOnlyFieldListFilter),
         OrganisationCountryFilter,
-        "organisation__kind",
+        ("organisation__kind", OrganisationKindFilter),
         StatementYearFilter,
         LanguageFilter,
         ("topics", admin.RelatedOnlyFieldListFilter),
@@ -555,9 +583,6 @@ class StatementAdmin(FullTextSearchMixin, admin.ModelAdmin):
         ("Tags and source", {"fields": ["topics", "mentions", "source_url"]}),
         ("Record", {"fields": [("created", "updated")], "classes": ["collapse"]}),
     ]
-    formfield_overrides = {
-        models.TextField: {"widget": admin.widgets.AdminTextareaWidget(attrs={"rows": 20})}
-    }
     inlines = [QuotationInline]
     actions = ["publish", "unpublish"]
 
@@ -596,7 +621,7 @@ class StatementAdmin(FullTextSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Quotation)
-class QuotationAdmin(admin.ModelAdmin):
+class QuotationAdmin(EditorFormMixin, admin.ModelAdmin):
     form = QuotationForm
     list_display = ["statement", "resolution", "excerpt_start"]
     list_filter = [

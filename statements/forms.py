@@ -20,7 +20,7 @@ class StatementForm(forms.ModelForm):
         required=False,
         help_text="YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source allows. "
         "Leave empty if the source gives no date.",
-        widget=forms.TextInput(attrs={"placeholder": "YYYY, YYYY-MM or YYYY-MM-DD", "size": 12}),
+        widget=forms.TextInput(attrs={"placeholder": "2009, 2009-05 or 2009-05-12", "size": 24}),
     )
 
     class Meta:
@@ -95,15 +95,57 @@ class QuotationForm(forms.ModelForm):
     class Meta:
         model = Quotation
         fields = ["statement", "resolution", "excerpt"]
-        widgets = {"excerpt": forms.Textarea(attrs={"rows": 6})}
+        widgets = {
+            "excerpt": forms.Textarea(
+                attrs={"rows": 8, "style": "width: min(60em, 100%); box-sizing: border-box"}
+            )
+        }
 
     def clean(self):
         cleaned = super().clean()
+        statement, resolution = cleaned.get("statement"), cleaned.get("resolution")
+        excerpt = codes.normalise_text(cleaned.get("excerpt") or "")
         try:
-            check_excerpt(cleaned.get("excerpt"), cleaned.get("statement"))
+            check_excerpt(excerpt, statement)
         except ValidationError as error:
             self.add_error("excerpt", error)
+            return cleaned
+        if statement is not None and statement.pk and resolution is not None and excerpt:
+            others = Quotation.objects.filter(
+                statement=statement, resolution=resolution, excerpt=excerpt
+            ).exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error("excerpt", DUPLICATE_QUOTATION)
         return cleaned
+
+    def validate_constraints(self):
+        # clean() has said why a quotation is a duplicate, in words an editor understands.
+        if not self.has_error("excerpt"):
+            super().validate_constraints()
+
+
+DUPLICATE_QUOTATION = "This statement already quotes this passage of this resolution."
+
+
+class QuotationFormSet(forms.BaseInlineFormSet):
+    """The quotations on a statement's page: the same passage of the same resolution once."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.is_valid() or form.cleaned_data.get("DELETE"):
+                continue
+            resolution, excerpt = (
+                form.cleaned_data.get("resolution"),
+                form.cleaned_data.get("excerpt"),
+            )
+            if resolution is None or not excerpt:
+                continue
+            quoted = (resolution.pk, codes.normalise_text(excerpt))
+            if quoted in seen:
+                form.add_error("excerpt", DUPLICATE_QUOTATION)
+            seen.add(quoted)
 
 
 class TopicForm(forms.ModelForm):

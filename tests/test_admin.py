@@ -936,3 +936,70 @@ def test_an_editor_can_enter_the_whole_founding_document(editor):
     content = editor.get(url("statement", "change", statement.pk)).content.decode()
     for res in resolutions:
         assert res["title"] in content
+
+
+# Duplicates, inline and standalone ------------------------------------------------------------
+
+
+def test_a_passage_quoted_twice_is_a_form_error(editor, archive):
+    statement, resolution = archive["statement"], archive["resolution"]
+    response = post_form(
+        editor,
+        url("quotation", "add"),
+        statement=str(statement.pk),
+        resolution=str(resolution.pk),
+        excerpt=QUOTED,
+    )
+    assert "This statement already quotes this passage of this resolution." in errors_of(response)
+    # Inline: the same passage in two rows of the statement's page.
+    response = post_form(
+        editor,
+        url("statement", "change", statement.pk),
+        **{
+            "quotations-TOTAL_FORMS": "2",
+            "quotations-1-resolution": str(resolution.pk),
+            "quotations-1-excerpt": f"  {QUOTED}\r\n",
+        },
+    )
+    assert "This statement already quotes this passage of this resolution." in errors_of(response)
+    assert Quotation.objects.count() == 1
+
+
+def test_inline_affiliation_rules(editor, archive):
+    lo = archive["organisation"]
+    page = url("organisation", "change", lo.pk)
+    # Itself as target.
+    response = post_form(
+        editor,
+        page,
+        **{
+            "affiliations-TOTAL_FORMS": "2",
+            "affiliations-1-relation": "partner_of",
+            "affiliations-1-target": str(lo.pk),
+        },
+    )
+    assert "An organisation cannot be affiliated with itself." in errors_of(response)
+    # The same tie twice.
+    response = post_form(
+        editor,
+        page,
+        **{
+            "affiliations-TOTAL_FORMS": "2",
+            "affiliations-1-relation": "member_of",
+            "affiliations-1-target": str(archive["ituc"].pk),
+        },
+    )
+    assert any("duplicate" in m.lower() or "already exists" in m for m in errors_of(response))
+    assert Affiliation.objects.count() == 1
+
+
+def test_incoming_affiliations_are_shown_read_only(editor, archive):
+    ituc = archive["ituc"]
+    response = editor.get(url("organisation", "change", ituc.pk))
+    content = response.content.decode()
+    assert "affiliations to this organisation" in content.lower()
+    assert "Norwegian Confederation of Trade Unions (LO)" in content
+    # Saving ITUC's page leaves LO's tie alone.
+    response = post_form(editor, url("organisation", "change", ituc.pk), name="ITUC renamed")
+    assert response.status_code == 302, errors_of(response)
+    assert Affiliation.objects.get().target == ituc
