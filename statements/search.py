@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, Func, Q, TextField
+from django.db.models import BooleanField, F, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -463,7 +463,7 @@ LONGEST_NAME_WORDS = 6
 
 def expand_names(groups):
     """Mark the runs of plain words that name a topic (by its name or an alias) or an
-    organisation (by its name, short name or name in its own language). Two queries, over the
+    organisation (by its name, short name or name in its own language). One query, over the
     names that the query's word runs could be, whatever the size of the archive."""
     # Runs are only formed from single-term AND groups of unquoted words (a quoted phrase is
     # literal); an OR alternative or an exclusion can still be a one-word name on its own.
@@ -484,67 +484,53 @@ def expand_names(groups):
     names = sorted({n for n in runs.values() if n})
     if not names:
         return groups
-    topics, organisations = {}, {}
+    # A single word that opens exactly one topic's name or alias ("trafficking" for
+    # "Trafficking in human beings") stands for that topic too: texts on THB are found.
+    heads = sorted(
+        {
+            name
+            for key, name in runs.items()
+            if name and " " not in name and (len(key) == 3 or key[1] - key[0] == 1)
+        }
+    )
+    topics, heads_found, organisations, topic_names = {}, {}, {}, {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT n, t.id FROM statements_topic t, {NAME_SQL.format("t.name")} n
-            WHERE n = ANY(%s)
-            UNION
-            SELECT n, a.topic_id FROM statements_alias a, {NAME_SQL.format("a.name")} n
-            WHERE n = ANY(%s)""",
-            [names, names],
-        )
-        for name, topic_id in cursor.fetchall():
-            topics.setdefault(name, topic_id)
-        cursor.execute(
-            f"""
-            SELECT n, o.id FROM statements_organisation o,
-                unnest(ARRAY[{NAME_SQL.format("o.name")}, {NAME_SQL.format("o.short_name")},
-                             {NAME_SQL.format("o.native_name")}]) n
-            WHERE n = ANY(%s)""",
-            [names],
-        )
-        for name, organisation_id in cursor.fetchall():
-            organisations.setdefault(name, set()).add(organisation_id)
-        # A single word that opens exactly one topic's name or alias ("trafficking" for
-        # "Trafficking in human beings") stands for that topic too: texts on THB are found.
-        heads = sorted(
-            {
-                name
-                for key, name in runs.items()
-                if name
-                and " " not in name
-                and name not in topics
-                and (len(key) == 3 or key[1] - key[0] == 1)
-            }
-        )
-        if heads:
-            cursor.execute(
-                f"""
-                SELECT split_part(n, ' ', 1), array_agg(DISTINCT topic_id) FROM (
-                    SELECT t.id AS topic_id, {NAME_SQL.format("t.name")} AS n
-                    FROM statements_topic t
-                    UNION ALL
-                    SELECT a.topic_id, {NAME_SQL.format("a.name")} FROM statements_alias a
-                ) names
-                WHERE n LIKE '%% %%' AND split_part(n, ' ', 1) = ANY(%s)
-                GROUP BY 1""",
-                [heads],
+            WITH names AS (
+                SELECT t.id AS topic_id, {NAME_SQL.format("t.name")} AS n FROM statements_topic t
+                UNION ALL
+                SELECT a.topic_id, {NAME_SQL.format("a.name")} FROM statements_alias a
+            ), hits AS (
+                SELECT 'topic' AS kind, n AS name, min(topic_id) AS id
+                FROM names WHERE n = ANY(%s) GROUP BY n
+                UNION ALL
+                SELECT 'head', split_part(n, ' ', 1), min(topic_id)
+                FROM names WHERE n LIKE '%% %%' AND split_part(n, ' ', 1) = ANY(%s)
+                GROUP BY 2 HAVING count(DISTINCT topic_id) = 1
+                UNION ALL
+                SELECT 'organisation', n, o.id FROM statements_organisation o,
+                    unnest(ARRAY[{NAME_SQL.format("o.name")}, {NAME_SQL.format("o.short_name")},
+                                 {NAME_SQL.format("o.native_name")}]) n
+                WHERE n = ANY(%s)
             )
-            for head, topic_ids in cursor.fetchall():
-                if len(topic_ids) == 1:
-                    topics[head] = topic_ids[0]
-        if topics:
-            cursor.execute(
-                "SELECT t.id, t.name FROM statements_topic t WHERE t.id = ANY(%s) "
-                "UNION ALL SELECT a.topic_id, a.name FROM statements_alias a "
-                "WHERE a.topic_id = ANY(%s)",
-                [list(set(topics.values()))] * 2,
-            )
-            topic_names = {}
-            for topic_id, name in cursor.fetchall():
-                topic_names.setdefault(topic_id, []).append(name)
+            SELECT kind, name, id, CASE WHEN kind <> 'organisation' THEN ARRAY(
+                SELECT t.name FROM statements_topic t WHERE t.id = hits.id
+                UNION ALL
+                SELECT a.name FROM (SELECT name, position, id FROM statements_alias
+                                    WHERE topic_id = hits.id ORDER BY position, id) a
+            ) END
+            FROM hits""",
+            [names, heads, names],
+        )
+        for kind, name, found_id, all_names in cursor.fetchall():
+            if kind == "organisation":
+                organisations.setdefault(name, set()).add(found_id)
+                continue
+            (topics if kind == "topic" else heads_found)[name] = found_id
+            topic_names[found_id] = all_names
+    for name, topic_id in heads_found.items():
+        topics.setdefault(name, topic_id)
 
     # Longest runs first; a run's words become one term.
     expanded, consumed = [], set()
@@ -953,8 +939,9 @@ def snippets(query, rows):
     """Phase two: for the page's rows only, the title and the matching passage highlighted.
     Long texts take their passage from the best-matching paragraph (found through its own
     vector), so snippets work to the very end of a 126,000-character speech."""
-    found = {}
     sentinels = HIGHLIGHT_START + HIGHLIGHT_STOP + FRAGMENT_BREAK
+    tsq = query.rank_tsquery
+    parts, params = [], []
     for kind, table, fk in (
         ("statement", "statements_statement", "statement_id"),
         ("resolution", "statements_resolution", "resolution_id"),
@@ -962,8 +949,8 @@ def snippets(query, rows):
         ids = [pk for row_kind, pk in rows if row_kind == kind]
         if not ids:
             continue
-        sql = f"""
-            SELECT t.id, p.number,
+        parts.append(f"""
+            SELECT %s, t.id, p.number,
                    ts_headline(archive_search_config(t.language), translate(t.title, %s, ''),
                                %s::tsquery, %s),
                    ts_headline(archive_search_config(t.language),
@@ -978,14 +965,15 @@ def snippets(query, rows):
                 ORDER BY ts_rank(sp.vector, %s::tsquery) DESC, sp.number
                 LIMIT 1
             ) p ON true
-            WHERE t.id = ANY(%s)"""
-        tsq = query.rank_tsquery
-        params = [sentinels, tsq, TITLE_OPTIONS, sentinels, tsq, HEADLINE_OPTIONS, tsq, ids]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for pk, number, title, body in cursor.fetchall():
-                found[(kind, pk)] = (title, number, body)
-    return found
+            WHERE t.id = ANY(%s)""")
+        params += [kind, sentinels, tsq, TITLE_OPTIONS, sentinels, tsq, HEADLINE_OPTIONS, tsq, ids]
+    if not parts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return {
+            (kind, pk): (title, number, body) for kind, pk, number, title, body in cursor.fetchall()
+        }
 
 
 def passage_snippets(text, paragraph, headline):
@@ -1292,6 +1280,13 @@ def facet_set(results, query, data, base_url):
     from .filters import PositionFilterSet, canonical_query
     from .models import Resolution, Statement
 
+    extra = {"q": results.text}
+    if results.sort != DEFAULT_SORT:
+        extra["sort"] = results.sort
+    if not PositionFilterSet(data).canonical_params():
+        # No filter chosen: every facet counts the same set, so one query counts them all.
+        unfiltered_facets(results, query, base_url, extra)
+        return
     samples = []
     for model in (Statement, Resolution):
         ids = list(
@@ -1301,9 +1296,6 @@ def facet_set(results, query, data, base_url):
         table = connection.ops.quote_name(model._meta.db_table)
         samples.append(model.objects.filter(Match(f"{table}.id = ANY(%s)", [ids[:FACET_SAMPLE]])))
     sample = PositionFilterSet(data, statements=samples[0], resolutions=samples[1])
-    extra = {"q": results.text}
-    if results.sort != DEFAULT_SORT:
-        extra["sort"] = results.sort
     results.facets = sample.facets(base_url, extra=extra)
     current = sample.canonical_params()
     chosen = (current.get("year_from", [None])[0], current.get("year_to", [None])[0])
@@ -1328,12 +1320,130 @@ def facet_set(results, query, data, base_url):
     results.years.sort(key=lambda y: -y["year"])
 
 
+def unfiltered_facets(results, query, base_url, extra):
+    """The positions view's facets (same names, values, labels and links) for a search with
+    no filter chosen, counted in one query over the first FACET_SAMPLE matches of each type.
+    A parent topic counts the texts of its sub-topics, each text once."""
+    from django.db.models.functions import ExtractYear
+
+    from .codes import OrganisationKind, StatementKind
+    from .filters import FACET_LIMIT, FACETS, TYPE_CHOICES, Facet, FacetValue, canonical_query
+    from .models import Resolution, Statement
+
+    statements = (
+        matched(Statement, query)
+        .order_by()
+        .annotate(f_organisation=F("organisation_id"), f_year=ExtractYear("date"))
+        .values("id", "kind", "f_organisation", "language", "f_year")[: FACET_SAMPLE + 1]
+    )
+    resolutions = (
+        matched(Resolution, query)
+        .order_by()
+        .annotate(f_organisation=F("congress__organisation_id"), f_year=F("congress__year"))
+        .values("id", "f_organisation", "language", "f_year")[: FACET_SAMPLE + 1]
+    )
+    s_sql, s_params = _sql(statements)
+    r_sql, r_params = _sql(resolutions)
+    organisation_facet = """
+        SELECT %s, {column}, {label}, count(*) FROM items
+        JOIN statements_organisation o ON o.id = items.f_organisation
+        WHERE {column} <> '' GROUP BY 2, 3"""
+    sql = f"""
+        WITH RECURSIVE s AS MATERIALIZED ({s_sql}), r AS MATERIALIZED ({r_sql}),
+        items AS (
+            SELECT 'statement' AS type, id, kind, f_organisation, language, f_year
+            FROM (SELECT * FROM s LIMIT {FACET_SAMPLE}) s
+            UNION ALL
+            SELECT 'resolution', id, NULL, f_organisation, language, f_year
+            FROM (SELECT * FROM r LIMIT {FACET_SAMPLE}) r
+        ),
+        closure(ancestor, descendant) AS (
+            SELECT id, id FROM statements_topic
+            UNION SELECT c.ancestor, t.id FROM closure c
+            JOIN statements_topic t ON t.parent_id = c.descendant
+        ),
+        tags AS (
+            SELECT 'statement' AS type, statement_id AS item, topic_id
+            FROM statements_statement_topics WHERE statement_id IN (SELECT id FROM s)
+            UNION ALL
+            SELECT 'resolution', resolution_id, topic_id
+            FROM statements_resolution_topics WHERE resolution_id IN (SELECT id FROM r)
+        )
+        SELECT 'sampled', 'statement', '', count(*) FROM s
+        UNION ALL SELECT 'sampled', 'resolution', '', count(*) FROM r
+        UNION ALL SELECT 'type', type, '', count(*) FROM items GROUP BY type
+        UNION ALL {
+        organisation_facet.format(
+            column="o.key", label="coalesce(nullif(o.short_name, ''), o.name)"
+        )
+    }
+        UNION ALL {organisation_facet.format(column="o.country", label="''")}
+        UNION ALL {organisation_facet.format(column="o.kind", label="''")}
+        UNION ALL SELECT 'kind', kind, '', count(*) FROM items WHERE type = 'statement'
+            GROUP BY kind
+        UNION ALL SELECT 'language', language, '', count(*) FROM items GROUP BY language
+        UNION ALL SELECT 'year', f_year::text, '', count(*) FROM items
+            WHERE f_year IS NOT NULL GROUP BY f_year
+        UNION ALL SELECT 'topic', t.key, t.name, count(DISTINCT (items.type, items.id))
+            FROM items JOIN tags ON tags.type = items.type AND tags.item = items.id
+            JOIN closure c ON c.descendant = tags.topic_id
+            JOIN statements_topic t ON t.id = c.ancestor
+            GROUP BY t.key, t.name"""
+    params = [*s_params, *r_params, "organisation", "country", "organisation_kind"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    labels = {
+        "type": dict(TYPE_CHOICES),
+        "country": codes.country_names(),
+        "organisation_kind": dict(OrganisationKind.choices),
+        "kind": dict(StatementKind.choices),
+        "language": codes.language_names(),
+    }
+    counted = {}
+    for facet, value, label, count in rows:
+        if facet == "sampled":
+            results.facets_approximate |= count > FACET_SAMPLE
+            continue
+        if facet in labels:
+            label = labels[facet].get(value, value)
+        counted.setdefault(facet, []).append((value, label, count))
+
+    def url(params):
+        return base_url + canonical_query(params, extra)
+
+    for name, title in FACETS:
+        values = counted.get(name, [])
+        if name == "type":
+            order = [value for value, _label in TYPE_CHOICES]
+            values.sort(key=lambda v: order.index(v[0]) if v[0] in order else len(order))
+        else:
+            values.sort(key=lambda v: (-v[2], str(v[1]).lower()))
+        facet = Facet(name, title, more=max(0, len(values) - FACET_LIMIT))
+        for value, label, count in values[:FACET_LIMIT]:
+            facet.values.append(FacetValue(value, label, count, False, url({name: [value]})))
+        results.facets.append(facet)
+    for value, _label, count in counted.get("year", []):
+        results.years.append(
+            {
+                "year": int(value),
+                "count": count,
+                "selected": False,
+                "url": url({"year_from": [value], "year_to": [value]}),
+            }
+        )
+    results.years.sort(key=lambda y: -y["year"])
+
+
 ENTITY_LIMIT = 5
 
 
 def entities(results, query):
     """Organisations and topics the query names: by acronym or name (LO, ITUC), or whose
     names contain all its words."""
+    from django.contrib.postgres.aggregates import ArrayAgg
+
     from .models import Organisation, Topic
 
     organisation_ids = {
@@ -1362,5 +1472,12 @@ def entities(results, query):
                 [words],
             )
         )
-    ).prefetch_related("aliases")
+    ).annotate(
+        alias_names=ArrayAgg(
+            "aliases__name",
+            filter=Q(aliases__isnull=False),
+            order_by=("aliases__position", "aliases__id"),
+            default=Value([]),
+        )
+    )
     results.topics = list(topics.order_by("name")[:ENTITY_LIMIT])
