@@ -40,6 +40,7 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    GeneratedField,
     IntegerField,
     OuterRef,
     Value,
@@ -85,6 +86,12 @@ FACETS = (
     ("language", "Language"),
 )
 FACET_LIMIT = 15
+ORGANISATION_FACETS = {"organisation", "country", "organisation_kind"}
+
+
+def heavy_fields(model, prefix=""):
+    """The stored search vectors (generated columns): large, and never shown in a list."""
+    return [prefix + f.name for f in model._meta.concrete_fields if isinstance(f, GeneratedField)]
 
 
 def count_cap():
@@ -542,12 +549,11 @@ class PositionFilterSet(django_filters.FilterSet):
 
     @cached_property
     def counts(self):
-        """(statements, resolutions), each exact up to the cap and cap + 1 above it."""
-        cap = count_cap()
-        return (
-            self.statements.order_by()[: cap + 1].count(),
-            self.resolutions.order_by()[: cap + 1].count(),
-        )
+        """(statements, resolutions) under the selection: exact (pages show them capped)."""
+        totals = {"statement": 0, "resolution": 0}
+        for kind, *_rest, n in self._groups():
+            totals[kind] += n
+        return totals["statement"], totals["resolution"]
 
     @property
     def count(self):
@@ -590,6 +596,7 @@ class PositionFilterSet(django_filters.FilterSet):
         statements = (
             Statement.objects.filter(pk__in=statement_ids)
             .select_related("organisation", "addressed_to")
+            .defer(*heavy_fields(Statement))
             .prefetch_related("topics")
             .in_bulk()
             if statement_ids
@@ -598,6 +605,7 @@ class PositionFilterSet(django_filters.FilterSet):
         resolutions = (
             Resolution.objects.filter(pk__in=resolution_ids)
             .select_related("congress__organisation")
+            .defer(*heavy_fields(Resolution))
             .prefetch_related("topics")
             .in_bulk()
             if resolution_ids
@@ -617,41 +625,45 @@ class PositionFilterSet(django_filters.FilterSet):
         """Each facet's values with the number of results that picking the value would give:
         counted under every other filter of the selection (values of one parameter are ORed,
         so a facet does not narrow its own counts). Each value carries the URL that toggles
-        it, built on `base_url` with the canonical query (plus `extra`, e.g. the search's q)."""
-        result = []
+        it, built on `base_url` with the canonical query (plus `extra`, e.g. the search's q).
+
+        One grouped query per type (by organisation, language, kind and year) serves every
+        facet but the topics, the total and the timeline; a facet whose own parameter is in
+        the selection needs that query again without it."""
         current = self.canonical_params()
+        counted = {name: self._facet_counts(name) for name, _title in FACETS}
+        result = []
         for name, title in FACETS:
-            statements, resolutions = self.filtered(skip=name)
-            counts = getattr(self, f"_count_{name}")(statements, resolutions)
+            counts = counted[name]
             selected = set(current.get(name, []))
-            facet = Facet(name, title)
-            values = []
-            for value, (label, count, depth) in counts.items():
-                if count or value in selected:
-                    values.append((value, label, count, depth))
-            for value in selected - set(counts):
-                values.append((value, value, 0, 0))
+            values = [
+                (value, label, count, depth)
+                for value, (label, count, depth) in counts.items()
+                if count or value in selected
+            ]
+            values += [(value, value, 0, 0) for value in selected - set(counts)]
             if name == "topic":
                 order = {node.key: i for i, node in enumerate(self.topic_tree.walk())}
-                values.sort(key=lambda v: order.get(v[0], len(order)))
-            elif name != "type":
-                values.sort(key=lambda v: (-v[2], v[1].lower()))
+
+                def sort_key(v, order=order):
+                    return order.get(v[0], len(order))
+            elif name == "type":
+
+                def sort_key(v):
+                    return 0 if v[0] == "statement" else 1
+            else:
+
+                def sort_key(v):
+                    return (-v[2], v[1].lower())
+
+            values.sort(key=sort_key)
             shown = [v for v in values if v[0] in selected]
-            for v in values:
-                if len(shown) >= FACET_LIMIT:
-                    break
-                if v not in shown:
-                    shown.append(v)
-            if name == "topic":
-                shown.sort(key=lambda v: order.get(v[0], len(order)))
-            elif name != "type":
-                shown.sort(key=lambda v: (-v[2], v[1].lower()))
-            facet.more = len(values) - len(shown)
+            shown += [v for v in values if v[0] not in selected][: max(0, FACET_LIMIT - len(shown))]
+            shown.sort(key=sort_key)
+            facet = Facet(name, title, more=len(values) - len(shown))
             for value, label, count, depth in shown:
-                toggled = dict(current)
-                chosen = set(selected) ^ {value}
-                toggled[name] = sorted(chosen)
-                toggled.pop("page", None)
+                toggled = {k: v for k, v in current.items() if k != "page"}
+                toggled[name] = sorted(selected ^ {value})
                 facet.values.append(
                     FacetValue(
                         value,
@@ -665,15 +677,101 @@ class PositionFilterSet(django_filters.FilterSet):
             result.append(facet)
         return result
 
-    def _count_type(self, statements, resolutions):
-        n_statements, n_resolutions = (
-            statements.order_by().count(),
-            resolutions.order_by().count(),
-        )
-        return {
-            "statement": ("Statements", n_statements, 0),
-            "resolution": ("Resolutions", n_resolutions, 0),
-        }
+    def _selected(self, name):
+        return bool(self.is_valid() and self.form.cleaned_data.get(name))
+
+    def _groups(self, skip=None):
+        """Rows of (type, organisation id, language, statement kind, year, count) under the
+        selection (leaving out the filter `skip` when it is set), cached per skip."""
+        if skip is not None and not self._selected(skip):
+            skip = None
+        cache = self.__dict__.setdefault("_group_cache", {})
+        if skip in cache:
+            return cache[skip]
+        statements, resolutions = self.filtered(skip)
+        rows = []
+        if not statements.query.is_empty():
+            grouped = (
+                statements.order_by()
+                .annotate(year=ExtractYear("date", output_field=IntegerField()))
+                .values("organisation_id", "language", "kind", "year")
+                .annotate(n=Count("pk"))
+            )
+            rows += [
+                ("statement", r["organisation_id"], r["language"], r["kind"], r["year"], r["n"])
+                for r in grouped
+            ]
+        if not resolutions.query.is_empty():
+            grouped = (
+                resolutions.order_by()
+                .values("congress__organisation_id", "language", "congress__year")
+                .annotate(n=Count("pk"))
+            )
+            rows += [
+                (
+                    "resolution",
+                    r["congress__organisation_id"],
+                    r["language"],
+                    None,
+                    r["congress__year"],
+                    r["n"],
+                )
+                for r in grouped
+            ]
+        cache[skip] = rows
+        return rows
+
+    def _organisations(self):
+        """{id: (key, label, country, kind)} of every organisation the counted rows name."""
+        cache = self.__dict__.setdefault("_group_cache", {})
+        ids = {row[1] for rows in cache.values() for row in rows}
+        known = self.__dict__.setdefault("_organisation_cache", {})
+        missing = ids - set(known)
+        if missing:
+            for row in Organisation.objects.filter(pk__in=missing).values_list(
+                "id", "key", "name", "short_name", "country", "kind"
+            ):
+                known[row[0]] = (row[1], row[3] or row[2], row[4], row[5])
+        return known
+
+    def _facet_counts(self, name):
+        """{value: (label, count, depth)} for one facet."""
+        if name == "topic":
+            return self._count_topic(*self.filtered(skip="topic"))
+        rows = self._groups(skip=name)
+        organisations = self._organisations() if name in ORGANISATION_FACETS else {}
+        labels = {
+            "type": dict(TYPE_CHOICES),
+            "country": codes.country_names(),
+            "organisation_kind": dict(OrganisationKind.choices),
+            "kind": dict(StatementKind.choices),
+            "language": codes.language_names(),
+        }.get(name, {})
+        counts = {}
+        for kind, organisation_id, language, statement_kind, _year, n in rows:
+            if name == "type":
+                value, label = kind, labels[kind]
+            elif name in ORGANISATION_FACETS:
+                key, org_label, country, org_kind = organisations[organisation_id]
+                value, label = {
+                    "organisation": (key, org_label),
+                    "country": (country, labels.get(country, country)),
+                    "organisation_kind": (org_kind, labels.get(org_kind, org_kind)),
+                }[name]
+                if not value:  # international bodies have no country to filter by
+                    continue
+            elif name == "kind":
+                if kind != "statement":
+                    continue
+                value, label = statement_kind, labels.get(statement_kind, statement_kind)
+            else:
+                value, label = language, labels.get(language, language)
+            previous = counts.get(value, (label, 0, 0))
+            counts[value] = (label, previous[1] + n, 0)
+        if name == "type":
+            for value, label in TYPE_CHOICES:
+                counts.setdefault(value, (label, 0, 0))
+        return counts
 
     def _count_topic(self, statements, resolutions):
         totals = {}
@@ -686,56 +784,17 @@ class PositionFilterSet(django_filters.FilterSet):
             if topic_id in nodes
         }
 
-    def _grouped(self, statements, resolutions, field_name, extra=()):
-        """{value: (extra values, count)} over both types, grouped by an organisation field."""
-        counts = {}
-        for queryset, prefix in (
-            (statements, "organisation__"),
-            (resolutions, "congress__organisation__"),
-        ):
-            if queryset.query.is_empty():
-                continue
-            names = [prefix + f for f in (field_name, *extra)]
-            for row in queryset.order_by().values(*names).annotate(n=Count("pk")):
-                value = row[names[0]]
-                label_parts = tuple(row[n] for n in names[1:])
-                previous = counts.get(value, (label_parts, 0))
-                counts[value] = (label_parts, previous[1] + row["n"])
-        return counts
-
-    def _count_organisation(self, statements, resolutions):
-        counts = self._grouped(statements, resolutions, "key", ("name", "short_name"))
-        return {key: (short or name, n, 0) for key, ((name, short), n) in counts.items()}
-
-    def _count_country(self, statements, resolutions):
-        names = codes.country_names()
-        counts = self._grouped(statements, resolutions, "country")
-        return {c: (names.get(c, c), n, 0) for c, (_, n) in counts.items() if c}
-
-    def _count_organisation_kind(self, statements, resolutions):
-        labels = dict(OrganisationKind.choices)
-        counts = self._grouped(statements, resolutions, "kind")
-        return {k: (labels.get(k, k), n, 0) for k, (_, n) in counts.items()}
-
-    def _count_kind(self, statements, resolutions):
-        labels = dict(StatementKind.choices)
-        rows = statements.order_by().values("kind").annotate(n=Count("pk"))
-        return {row["kind"]: (labels.get(row["kind"], row["kind"]), row["n"], 0) for row in rows}
-
-    def _count_language(self, statements, resolutions):
-        names = codes.language_names()
-        counts = {}
-        for queryset in (statements, resolutions):
-            if queryset.query.is_empty():
-                continue
-            for row in queryset.order_by().values("language").annotate(n=Count("pk")):
-                counts[row["language"]] = counts.get(row["language"], 0) + row["n"]
-        return {code: (names.get(code, code), n, 0) for code, n in counts.items()}
-
     # --- Timeline ---
 
     def timeline(self):
-        return timeline(self.statements, self.resolutions)
+        """Positions per year under the selection, from the same grouped rows as the facets."""
+        per_year, undated = {}, 0
+        for _kind, _organisation, _language, _statement_kind, year, n in self._groups():
+            if year is None:
+                undated += n
+            else:
+                per_year[year] = per_year.get(year, 0) + n
+        return layout_timeline(per_year, undated)
 
     # --- Canonical URLs ---
 
@@ -854,6 +913,11 @@ def timeline(statements, resolutions):
     if not resolutions.query.is_empty():
         for row in resolutions.order_by().values("congress__year").annotate(n=Count("pk")):
             per_year[row["congress__year"]] = per_year.get(row["congress__year"], 0) + row["n"]
+    return layout_timeline(per_year, undated)
+
+
+def layout_timeline(per_year, undated):
+    """The chart's bars: every year from the first to the last, empty ones as zero."""
     years = []
     if per_year:
         first, last = min(per_year), max(per_year)
@@ -927,6 +991,7 @@ def latest_by_topic(statements, resolutions, per_topic=3):
             )
             .filter(rank__lte=per_topic)
             .select_related(related)
+            .defer(*heavy_fields(model, f"{item}__"))
         )
         for row in rows:
             found.setdefault(row.topic_id, []).append(Position(getattr(row, item)))

@@ -440,3 +440,10 @@ def test_results_fragment(client, archive):
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="results"')
     assert "<html" not in html and "lo-answer" in html
+
+
+def test_page_title_says_what_is_selected(client, archive):
+    html = client.get("/positions/?organisation=lo&year_from=2009").content.decode()
+    assert "<title>Positions: LO, 2009–… · Policy archive</title>" in html
+    html = client.get("/organisations/lo/topics/trafficking/?type=statement").content.decode()
+    assert "<title>LO on Trafficking in human beings: Statements · Policy archive</title>" in html

@@ -15,6 +15,7 @@ from ..filters import (
     PositionFilterSet,
     TopicTree,
     count_cap,
+    heavy_fields,
     latest_by_topic,
     topic_counts,
 )
@@ -103,6 +104,7 @@ def organisation_detail(request, key):
     addressed = Statement.objects.published().filter(addressed_to=organisation)
     mentioned = Statement.objects.published().filter(mentions=organisation)
     addressed_count, mentioned_count = addressed.count(), mentioned.count()
+    heavy = heavy_fields(Statement)
     ancestors = []
     parent = organisation.parent
     while parent is not None and parent not in ancestors and len(ancestors) < 20:
@@ -129,9 +131,9 @@ def organisation_detail(request, key):
             "statement_count": statements.count(),
             "resolution_count": resolutions.count(),
             "timeline": positions.timeline(),
-            "addressed": addressed.select_related("organisation")[:LISTED],
+            "addressed": addressed.select_related("organisation").defer(*heavy)[:LISTED],
             "addressed_more": max(0, addressed_count - LISTED),
-            "mentioned": mentioned.select_related("organisation")[:LISTED],
+            "mentioned": mentioned.select_related("organisation").defer(*heavy)[:LISTED],
             "mentioned_more": max(0, mentioned_count - LISTED),
             "cap": count_cap(),
             "title": str(organisation),

@@ -79,21 +79,36 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
             "organisation-topic", args=[params["organisation"][0], params["topic"][0]]
         ) + canonical_query(rest)
 
+    facets = positions.facets(reverse("positions"))
+    year_from = positions.form.cleaned_data.get("year_from")
+    year_to = positions.form.cleaned_data.get("year_to")
+    # The page title says what is shown: the selection beyond what the path fixes.
+    selection = [v.label for f in facets if f.name not in fixed for v in f.selected]
+    if year_from or year_to:
+        selection.append(f"{year_from or '…'}\N{EN DASH}{year_to or '…'}")
+    context = dict(context or {})
+    title = context.pop("title", "Positions")
+    if selection:
+        title = f"{title}: {', '.join(selection)}"
+    if page.number > 1:
+        title = f"{title} (page {page.number})"
+
     ctx = {
+        "title": title,
         "positions": positions,
         "page": page,
         "page_range": list(
             page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
         ),
-        "facets": positions.facets(reverse("positions")),
+        "facets": facets,
         "timeline": positions.timeline(),
         "count": positions.count,
         "cap": count_cap(),
         "sort": positions.sort_order,
         "sort_choices": SORT_CHOICES,
         "default_sort": DEFAULT_SORT,
-        "year_from": positions.form.cleaned_data.get("year_from"),
-        "year_to": positions.form.cleaned_data.get("year_to"),
+        "year_from": year_from,
+        "year_to": year_to,
         "hidden_params": [
             (k, v)
             for k, values in own.items()
@@ -104,7 +119,7 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
         "clear_url": request.path,
         "canonical_path": canonical,
         "crumbs": crumbs or [],
-        **(context or {}),
+        **context,
     }
     if request.headers.get("X-Fragment") == RESULTS_FRAGMENT:
         template = f"{template}#{RESULTS_FRAGMENT}"
