@@ -530,9 +530,10 @@ class SearchPassage(models.Model):
 
 
 class SearchWord(models.Model):
-    """The archive's own vocabulary (lower-cased words of titles, summaries and texts) with the
-    number of texts that use each: the source of "did you mean". Kept by statement-level
-    database triggers (see `search.vocabulary_trigger_sql()`), so it follows every write."""
+    """The archive's own vocabulary: the lexemes of the stored search vectors (titles,
+    summaries and texts, each in its language) with the number of texts that use each: the
+    source of "did you mean". Kept by statement-level database triggers (see
+    `search.vocabulary_trigger_sql()`), so it follows every write without parsing again."""
 
     word = models.TextField(primary_key=True)
     documents = models.PositiveIntegerField(default=0)

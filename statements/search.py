@@ -91,23 +91,21 @@ def weighted_vector(fields):
 # --- Derived search tables, kept by the database itself ---------------------------------------
 
 # Texts longer than this are also indexed paragraph by paragraph (SearchPassage). PostgreSQL
-# clamps word positions at 16,383 and keeps at most 256 positions per word; 20,000 characters
-# is about 3,500 words, far below either limit, so every text whose whole-text vector could lose
-# positions has its paragraphs indexed too.
-LONG_TEXT_CHARS = 20_000
+# clamps word positions at 16,383 and keeps at most 256 positions per lexeme, so a phrase in
+# the tail of a very long text cannot be placed by its whole-text vector. 40,000 characters is
+# about 7,000 words: below it neither limit is reached in ordinary prose (a lexeme would need
+# to be one word in 27); above it, each paragraph has its own vector. In the UN speeches
+# corpus that is 238 texts of 10,952, 6% of the text: the extra parsing stays small.
+LONG_TEXT_CHARS = 40_000
 
-# The texts a search covers: table, the fields that feed the vocabulary.
+# The texts a search covers: table, its foreign key in SearchPassage, the fields it indexes.
 SEARCHED_TABLES = {
     "statements_statement": ("statement_id", ("title", "summary", "text")),
     "statements_resolution": ("resolution_id", ("title", "section", "text")),
 }
 
-# Words kept in the vocabulary: letters only, 3 to 30 of them (no numbers, no codes).
+# Lexemes kept in the vocabulary: letters only, 3 to 30 of them (no numbers, no codes).
 VOCABULARY_WORD_RE = "^[[:alpha:]]{3,30}$"
-
-
-def document_sql(fields):
-    return " || ' ' || ".join(f"coalesce(r.{f}, '')" for f in fields)
 
 
 def passage_trigger_sql():
@@ -156,23 +154,24 @@ def vocabulary_trigger_sql():
     bulk import costs one aggregate per statement, not one upsert per row and word. Words are
     upserted in sorted order so that concurrent writers lock them in the same order."""
     parts = []
-    for table, (_fk, fields) in SEARCHED_TABLES.items():
-        document = document_sql(fields)
+    for table in SEARCHED_TABLES:
 
-        def words(rows, where="", document=document):
-            # Count first, then test the (few, distinct) words against the pattern.
+        def words(rows, where=""):
+            # The lexemes of the stored vectors: nothing is parsed again. Count first, then
+            # test the (few, distinct) lexemes against the pattern.
             return f"""
         SELECT word, n FROM (
             SELECT w.word, count(*) AS n
-            FROM {rows} r{where},
-                 unnest(tsvector_to_array(to_tsvector('simple', {document}))) AS w(word)
+            FROM {rows} r{where}, unnest(tsvector_to_array(r.search_vector)) AS w(word)
             GROUP BY w.word
         ) per_word WHERE word ~ '{VOCABULARY_WORD_RE}'"""
 
-        def changed(other, fields=fields):
-            """Join to the other side of the update, keeping rows whose words changed."""
-            differ = " OR ".join(f"x.{f} IS DISTINCT FROM r.{f}" for f in fields)
-            return f" JOIN {other} x ON x.id = r.id AND ({differ})"
+        def changed(other):
+            """Join to the other side of the update, keeping rows whose vector changed."""
+            return (
+                f" JOIN {other} x ON x.id = r.id"
+                " AND x.search_vector IS DISTINCT FROM r.search_vector"
+            )
 
         add = """
     INSERT INTO statements_searchword AS v (word, documents)
@@ -242,9 +241,8 @@ FROM {table} t,
      unnest(string_to_array(t.text, E'\\n\\n')) WITH ORDINALITY AS p(paragraph, number)
 WHERE length(t.text) > {LONG_TEXT_CHARS} AND p.paragraph <> '';""")
     union = " UNION ALL ".join(
-        f"SELECT w.word FROM {table} r, "
-        f"unnest(tsvector_to_array(to_tsvector('simple', {document_sql(fields)}))) AS w(word)"
-        for table, (_fk, fields) in SEARCHED_TABLES.items()
+        f"SELECT w.word FROM {table} r, unnest(tsvector_to_array(r.search_vector)) AS w(word)"
+        for table in SEARCHED_TABLES
     )
     parts.append(f"""
 INSERT INTO statements_searchword (word, documents)
@@ -941,6 +939,7 @@ def snippets(query, rows):
     vector), so snippets work to the very end of a 126,000-character speech."""
     sentinels = HIGHLIGHT_START + HIGHLIGHT_STOP + FRAGMENT_BREAK
     tsq = query.rank_tsquery
+    pattern = lexeme_pattern(tsq)
     parts, params = [], []
     for kind, table, fk in (
         ("statement", "statements_statement", "statement_id"),
@@ -954,11 +953,21 @@ def snippets(query, rows):
                    ts_headline(archive_search_config(t.language), translate(t.title, %s, ''),
                                %s::tsquery, %s),
                    ts_headline(archive_search_config(t.language),
-                               translate(CASE WHEN p.number IS NULL THEN t.text
-                                              ELSE split_part(t.text, E'\\n\\n', p.number) END,
-                                         %s, ''),
+                               translate(CASE
+                                   WHEN p.number IS NOT NULL
+                                       THEN split_part(t.text, E'\\n\\n', p.number)
+                                   WHEN length(t.text) <= {WINDOW_FROM}
+                                       THEN t.text
+                                   ELSE substr(t.text, greatest(1, w.at - {WINDOW_BEFORE}),
+                                               {WINDOW_LENGTH})
+                               END, %s, ''),
                                %s::tsquery, %s)
             FROM {table} t
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN length(t.text) <= {WINDOW_FROM} THEN 1
+                            ELSE coalesce(nullif(regexp_instr(t.text, %s, 1, 1, 0, 'i'), 0), 1)
+                       END AS at
+            ) w
             LEFT JOIN LATERAL (
                 SELECT sp.number FROM statements_searchpassage sp
                 WHERE sp.{fk} = t.id AND length(t.text) > {LONG_TEXT_CHARS}
@@ -966,7 +975,10 @@ def snippets(query, rows):
                 LIMIT 1
             ) p ON true
             WHERE t.id = ANY(%s)""")
-        params += [kind, sentinels, tsq, TITLE_OPTIONS, sentinels, tsq, HEADLINE_OPTIONS, tsq, ids]
+        params += [
+            kind, sentinels, tsq, TITLE_OPTIONS, sentinels, tsq, HEADLINE_OPTIONS, pattern,
+            tsq, ids,
+        ]  # fmt: skip
     if not parts:
         return {}
     with connection.cursor() as cursor:
@@ -974,6 +986,24 @@ def snippets(query, rows):
         return {
             (kind, pk): (title, number, body) for kind, pk, number, title, body in cursor.fetchall()
         }
+
+
+# Texts longer than this are headlined in a window around the first word that matches (found
+# by a regular expression, much cheaper than parsing a 100,000-character speech).
+WINDOW_FROM, WINDOW_BEFORE, WINDOW_LENGTH = 4_000, 300, 1_500
+
+
+def lexeme_pattern(tsquery):
+    """A case-insensitive regular expression (PostgreSQL's flavour) for words that begin like
+    the query's lexemes: 'traffick' finds "trafficking", 'poverti' finds "poverty"."""
+    lexemes = set(re.findall(r"'((?:[^']|'')+)'", tsquery))
+    stems = sorted(
+        {(lex[:-1] if len(lex) > 4 else lex).replace("''", "'") for lex in lexemes}, key=len
+    )
+    if not stems:
+        return "$^"
+    escaped = [re.sub(r"([^\w])", r"\\\1", stem) for stem in stems]
+    return "\\m(" + "|".join(escaped) + ")"
 
 
 def passage_snippets(text, paragraph, headline):
@@ -1023,56 +1053,95 @@ class Correction:
     replacement: str
     distance: int
     documents: int
+    is_lexeme: bool = False
 
 
 def corrections(words):
     """{word: Correction} for the words the archive does not know, each replaced by the
-    closest word it does know (its vocabulary, organisation short names, topic aliases):
-    trigram similarity finds candidates through the index, the edit distance (with
-    transpositions: "chlid" is one edit from "child") and frequency choose among them."""
+    closest one it does know. The vocabulary holds lexemes (stems, in each text's language):
+    a query word is read in every search configuration, trigram similarity finds lexemes
+    close to its readings through the index, the edit distance (with transpositions:
+    "chlid" is one edit from "child") and how many texts use it choose among them, and the
+    correction is spelt as a text spells it. Organisation short names and topic aliases count
+    as known words too (ITCU -> ITUC)."""
     words = sorted({w for w in (normalise_name(w) for w in words) if w and len(w) >= 3})
+    words = [w for w in words if " " not in w]
     if not words:
         return {}
+    configs = list(search_configs())
     found = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT word FROM statements_searchword WHERE word = ANY(%s)"
-            f" UNION SELECT n FROM statements_organisation o, {NAME_SQL.format('o.short_name')} n"
-            " WHERE n = ANY(%s)"
-            f" UNION SELECT n FROM statements_alias a, {NAME_SQL.format('a.name')} n"
-            " WHERE n = ANY(%s)",
-            [words, words, words],
+            f"""
+            SELECT w, array_remove(array_agg(DISTINCT l), NULL),
+                   bool_or(v.word IS NOT NULL) OR EXISTS (
+                       SELECT 1 FROM statements_organisation o
+                       WHERE {NAME_SQL.format("o.short_name")} = w)
+                   OR EXISTS (
+                       SELECT 1 FROM statements_alias a WHERE {NAME_SQL.format("a.name")} = w)
+            FROM unnest(%s::text[]) w
+            CROSS JOIN unnest(%s::regconfig[]) c
+            LEFT JOIN LATERAL unnest(tsvector_to_array(to_tsvector(c, w))) l ON true
+            LEFT JOIN statements_searchword v ON v.word = l
+            GROUP BY w""",
+            [words, configs],
         )
-        known = {row[0] for row in cursor.fetchall()}
-        unknown = [w for w in words if w not in known and " " not in w]
+        unknown = {w: lexemes for w, lexemes, known in cursor.fetchall() if not known}
         if not unknown:
             return {}
         cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [SUGGESTION_THRESHOLD])
-        for word in unknown:
-            cursor.execute(
-                f"""
-                (SELECT word, word, documents FROM statements_searchword WHERE word %% %s
-                 ORDER BY word <-> %s LIMIT 30)
-                UNION ALL
-                SELECT n, o.short_name, %s
-                FROM statements_organisation o, {NAME_SQL.format("o.short_name")} n
-                WHERE n <> '' AND n %% %s
-                UNION ALL
-                SELECT n, a.name, %s FROM statements_alias a, {NAME_SQL.format("a.name")} n
-                WHERE n %% %s AND n NOT LIKE '%% %%'""",
-                [word, word, NAME_WEIGHT, word, NAME_WEIGHT, word],
-            )
+        for word, lexemes in unknown.items():
             best = None
-            for candidate, display, documents in cursor.fetchall():
-                distance = edit_distance(word, candidate)
-                if distance > allowed_edits(word):
-                    continue
-                key = (distance, -documents, candidate)
-                if best is None or key < best[0]:
-                    best = (key, Correction(word, display, distance, documents))
+            for lexeme in {*lexemes, word}:
+                cursor.execute(
+                    f"""
+                    (SELECT word, NULL, documents FROM statements_searchword
+                     WHERE word %% %s ORDER BY word <-> %s LIMIT 30)
+                    UNION ALL
+                    SELECT n, o.short_name, %s
+                    FROM statements_organisation o, {NAME_SQL.format("o.short_name")} n
+                    WHERE n <> '' AND n %% %s
+                    UNION ALL
+                    SELECT n, a.name, %s FROM statements_alias a, {NAME_SQL.format("a.name")} n
+                    WHERE n %% %s AND n NOT LIKE '%% %%'""",
+                    [lexeme, lexeme, NAME_WEIGHT, lexeme, NAME_WEIGHT, lexeme],
+                )
+                for candidate, name, documents in cursor.fetchall():
+                    distance = edit_distance(lexeme if name is None else word, candidate)
+                    if distance > allowed_edits(word):
+                        continue
+                    key = (distance, -documents, candidate)
+                    if best is None or key < best[0]:
+                        best = (key, Correction(word, name or candidate, distance, documents))
+                        best[1].is_lexeme = name is None
             if best:
                 found[word] = best[1]
+        for correction in found.values():
+            if correction.is_lexeme:
+                correction.replacement = spelt(cursor, correction.replacement)
     return found
+
+
+def spelt(cursor, lexeme):
+    """A lexeme as a text spells it ('traffick' -> 'trafficking'): the word that a headline
+    marks in the first text using it (looked for in a short window, so it costs little)."""
+    needle = lexeme[:-1] if len(lexeme) > 4 else lexeme
+    for table in SEARCHED_TABLES:
+        cursor.execute(
+            f"""
+            SELECT ts_headline(archive_search_config(t.language),
+                               substr(t.text, greatest(1, strpos(lower(t.text), %s) - 40), 200),
+                               quote_literal(%s)::tsquery, %s)
+            FROM {table} t WHERE t.search_vector @@ quote_literal(%s)::tsquery
+            AND strpos(lower(t.text), %s) > 0 LIMIT 1""",
+            [needle, lexeme, TITLE_OPTIONS, lexeme, needle],
+        )
+        row = cursor.fetchone()
+        if row:
+            match = re.search(f"{HIGHLIGHT_START}(.+?){HIGHLIGHT_STOP}", row[0])
+            if match:
+                return match.group(1).lower()
+    return lexeme
 
 
 def corrected_text(text, found):
