@@ -297,6 +297,9 @@ def test_statement_changelist_shows_the_date_at_its_precision(editor, archive):
         # The text, through the stored search vector: "reduces" stems like "reduce".
         ("statement", "reduces poverty", {"lo-answer-bspc-thb"}),
         ("statement", "greyzone", set()),
+        # The addressee's name finds what was addressed to it; a key finds its statement.
+        ("statement", "Baltic Sea", {"lo-answer-bspc-thb"}),
+        ("statement", "lo-answer-bspc-thb", {"lo-answer-bspc-thb"}),
         ("resolution", "labour movement", {"lo-2009-action-plan-poverty"}),
     ],
 )
@@ -317,8 +320,11 @@ def test_search_with_operators_and_quotes_does_not_fail(editor, archive):
         ("statement", {"status__exact": "draft"}, {"draft-position"}),
         ("statement", {"status__exact": "published"}, {"lo-answer-bspc-thb"}),
         ("statement", {"kind__exact": "answer"}, {"lo-answer-bspc-thb"}),
-        ("statement", {"year": "undated"}, {"lo-answer-bspc-thb"}),
-        ("statement", {"year": "2011"}, {"draft-position"}),
+        ("statement", {"dated": "no"}, {"lo-answer-bspc-thb"}),
+        ("statement", {"dated": "yes"}, {"draft-position"}),
+        ("statement", {"date__year": "2011"}, {"draft-position"}),
+        ("statement", {"date__year": "2011", "date__month": "5"}, {"draft-position"}),
+        ("statement", {"date__year": "2009"}, set()),
         ("statement", {"language": "nb"}, {"draft-position"}),
         ("statement", {"organisation__country": "NO"}, {"lo-answer-bspc-thb"}),
         ("statement", {"organisation__id__exact": "ituc"}, {"draft-position"}),
