@@ -413,7 +413,7 @@ class TopicAdmin(ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
 
 class ResolutionInline(EditorFormMixin, admin.StackedInline):
     model = Resolution
-    fields = [("title", "key"), ("kind", "section", "language"), "text", "topics", "source_url"]
+    fields = ["title", "key", ("kind", "section", "language"), "text", "topics", "source_url"]
     prepopulated_fields = {"key": ["title"]}
     autocomplete_fields = ["topics"]
     extra = 0
