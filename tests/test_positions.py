@@ -5,12 +5,17 @@ records, never from the code under test."""
 import datetime
 import re
 from itertools import product
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from statements.filters import PARAMETERS
 from statements.models import Statement
 from statements.templatetags.archive import capped
 from tests.browser.builders import (
@@ -444,6 +449,33 @@ def test_results_fragment(client, archive):
 
 def test_page_title_says_what_is_selected(client, archive):
     html = client.get("/positions/?organisation=lo&year_from=2009").content.decode()
-    assert "<title>Positions: LO, 2009–… · Policy archive</title>" in html
+    assert "<title>Positions: LO, 2009\N{EN DASH}… · Policy archive</title>" in html
     html = client.get("/organisations/lo/topics/trafficking/?type=statement").content.decode()
     assert "<title>LO on Trafficking in human beings: Statements · Policy archive</title>" in html
+
+
+@hypothesis_settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    params=st.lists(
+        st.tuples(
+            st.sampled_from([*PARAMETERS, "q", "unknown"]),
+            st.one_of(
+                st.text(max_size=30),
+                st.sampled_from(["lo", "trafficking", "NO", "answer", "2009", "0", "-1", ""]),
+            ),
+        ),
+        max_size=6,
+    ),
+    path=st.sampled_from(
+        ["/positions/", "/topics/trafficking/", "/organisations/lo/topics/trafficking/"]
+    ),
+)
+def test_any_query_string_gives_a_page_never_a_500(client, archive, params, path):
+    response = client.get(path + "?" + urlencode(params))
+    assert response.status_code in (200, 301, 400)
+    if response.status_code == 301:
+        assert client.get(response["Location"]).status_code in (200, 400)
