@@ -86,6 +86,7 @@ FACETS = (
     ("language", "Language"),
 )
 FACET_LIMIT = 15
+FACET_MAX = 200
 ORGANISATION_FACETS = {"organisation", "country", "organisation_kind"}
 
 
@@ -128,7 +129,8 @@ class Facet:
     name: str
     title: str
     values: list = field(default_factory=list)
-    more: int = 0
+    more: int = 0  # values with results that are not listed at all
+    hidden: list = field(default_factory=list)  # listed, folded away under "show more"
 
     @property
     def selected(self):
@@ -657,23 +659,27 @@ class PositionFilterSet(django_filters.FilterSet):
                     return (-v[2], v[1].lower())
 
             values.sort(key=sort_key)
-            shown = [v for v in values if v[0] in selected]
-            shown += [v for v in values if v[0] not in selected][: max(0, FACET_LIMIT - len(shown))]
-            shown.sort(key=sort_key)
-            facet = Facet(name, title, more=len(values) - len(shown))
-            for value, label, count, depth in shown:
-                toggled = {k: v for k, v in current.items() if k != "page"}
-                toggled[name] = sorted(selected ^ {value})
-                facet.values.append(
-                    FacetValue(
-                        value,
-                        label,
-                        count,
-                        value in selected,
-                        base_url + canonical_query(toggled, extra),
-                        depth,
+            # The selected values and the biggest others are shown; the next ones are listed
+            # folded away; beyond FACET_MAX only their number is given.
+            by_count = sorted(values, key=lambda v: (v[0] not in selected, -v[2], v[1].lower()))
+            cut = max(FACET_LIMIT, len(selected))
+            shown = sorted(by_count[:cut], key=sort_key)
+            folded = sorted(by_count[cut:FACET_MAX], key=sort_key)
+            facet = Facet(name, title, more=max(0, len(values) - FACET_MAX))
+            for group, target in ((shown, facet.values), (folded, facet.hidden)):
+                for value, label, count, depth in group:
+                    toggled = {k: v for k, v in current.items() if k != "page"}
+                    toggled[name] = sorted(selected ^ {value})
+                    target.append(
+                        FacetValue(
+                            value,
+                            label,
+                            count,
+                            value in selected,
+                            base_url + canonical_query(toggled, extra),
+                            depth,
+                        )
                     )
-                )
             result.append(facet)
         return result
 

@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from statements.filters import PARAMETERS
-from statements.models import Statement
+from statements.models import Organisation, Statement
 from statements.templatetags.archive import capped
 from tests.browser.builders import (
     ORGANISATIONS,
@@ -479,3 +479,23 @@ def test_any_query_string_gives_a_page_never_a_500(client, archive, params, path
     assert response.status_code in (200, 301, 400)
     if response.status_code == 301:
         assert client.get(response["Location"]).status_code in (200, 400)
+
+
+def test_long_facets_fold_the_smaller_values_away(client):
+    b = ArchiveBuilder().build_vocabulary()
+    for i in range(20):
+        organisation = Organisation.objects.create(key=f"union-{i:02d}", name=f"Union {i:02d}")
+        b.organisations[organisation.key] = organisation
+        for j in range(i + 1):  # union-19 has the most statements
+            b.statement(f"s-{i}-{j}", organisation.key, datetime.date(2001, 1, 1), "year")
+    response = client.get("/positions/")
+    facet = next(f for f in response.context["facets"] if f.name == "organisation")
+    assert [v.value for v in facet.values] == [f"union-{i:02d}" for i in range(19, 4, -1)]
+    assert sorted(v.value for v in facet.hidden) == [f"union-{i:02d}" for i in range(5)]
+    assert facet.more == 0
+    html = response.content.decode()
+    assert '<details class="facet-more">' in html and "5 more" in html
+    # A selected value is always shown, however small.
+    response = client.get("/positions/?organisation=union-00")
+    facet = next(f for f in response.context["facets"] if f.name == "organisation")
+    assert "union-00" in [v.value for v in facet.values if v.selected]
