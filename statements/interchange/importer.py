@@ -479,7 +479,6 @@ class Writer:
         present = {row[0] for row in cursor.fetchall()}
         new = [r for r in records if r.values["key"] not in present]
         old = [r for r in records if r.values["key"] in present]
-        self.stage("import_statement_key", [("key", "text")], ([r.values["key"]] for r in records))
 
         created = set()
         if new:
@@ -514,9 +513,26 @@ class Writer:
                         )
                     )
             cursor.execute(
-                f"SELECT id FROM {STATEMENT} WHERE key = ANY(%s)", [[r.values["key"] for r in new]]
+                f"SELECT key, id FROM {STATEMENT} WHERE key = ANY(%s)",
+                [[r.values["key"] for r in new]],
             )
-            created = {row[0] for row in cursor.fetchall()}
+            new_ids = dict(cursor.fetchall())
+            created = set(new_ids.values())
+            # Their lists are new too: copy them in, nothing to compare.
+            topics = {key for r in new for key in r.values["topics"]}
+            topic_ids = dict(Topic.objects.filter(key__in=topics).values_list("key", "id"))
+            mentioned = {key for r in new for key in r.values["mentions"]} - ids.keys()
+            ids.update(Organisation.objects.filter(key__in=mentioned).values_list("key", "id"))
+            for field, other_ids, name in (
+                (Statement.topics, topic_ids, "topics"),
+                (Statement.mentions, ids, "mentions"),
+            ):
+                through, owner, other = _through(field)
+                with cursor.copy(f"COPY {through} ({owner}, {other}) FROM STDIN") as copy:
+                    for r in new:
+                        statement_id = new_ids[r.values["key"]]
+                        for key in sorted(r.values[name]):
+                            copy.write_row((statement_id, other_ids[key]))
 
         updated = set()
         if old:
@@ -547,19 +563,22 @@ class Writer:
                 compare,
             )
 
-        self.stage_links("import_statement_topic", records, "topics")
-        linked = self.replace_links(
-            Statement.topics, STATEMENT, "import_statement_key", TOPIC, "import_statement_topic"
-        )
-        self.stage_links("import_statement_mention", records, "mentions")
-        linked |= self.replace_links(
-            Statement.mentions, STATEMENT, "import_statement_key", ORG, "import_statement_mention"
-        )
+        linked = set()
+        if old:
+            self.stage_links("import_statement_topic", old, "topics")
+            linked = self.replace_links(
+                Statement.topics, STATEMENT, "import_statement", TOPIC, "import_statement_topic"
+            )
+            self.stage_links("import_statement_mention", old, "mentions")
+            linked |= self.replace_links(
+                Statement.mentions, STATEMENT, "import_statement", ORG, "import_statement_mention"
+            )
         # A statement whose lists alone changed was updated too: say so in its timestamp.
         touched = linked - created - updated
         if touched:
             cursor.execute(
-                f"UPDATE {STATEMENT} SET updated = statement_timestamp() WHERE id = ANY(%s)", [sorted(touched)]
+                f"UPDATE {STATEMENT} SET updated = statement_timestamp() WHERE id = ANY(%s)",
+                [sorted(touched)],
             )
         self.count("statement", created, updated | linked)
 

@@ -114,6 +114,17 @@ def _string(value, required):
     return value
 
 
+# Keys already found well-formed: references repeat (every statement names its organisation),
+# so each distinct key goes through the validator once.
+_good_keys = set()
+
+
+def _remember_key(key):
+    if len(_good_keys) > 500_000:
+        _good_keys.clear()
+    _good_keys.add(key)
+
+
 def _check_value(f, value):
     """One present, non-null value of field `f` -> its stored form. Raises _Invalid."""
     kind = f.kind
@@ -125,11 +136,14 @@ def _check_value(f, value):
             raise _Invalid("is required and must not be empty")
         return text
     if kind in (schema.KEY, schema.REF):
+        if value in _good_keys:
+            return value
         _string(value, True)
         try:
             codes.validate_key(value)
         except ValidationError as error:
             raise _Invalid(f"{value!r} is not a valid key: {_message(error)}") from None
+        _remember_key(value)
         return value
     if kind == schema.YEAR:
         if type(value) is not int:
@@ -182,13 +196,14 @@ def _check_value(f, value):
                 raise _Invalid(f"item {position} must be a string, not {describe(item)}")
             if not item.strip():
                 raise _Invalid(f"item {position} is empty")
-            if kind == schema.REFS:
+            if kind == schema.REFS and item not in _good_keys:
                 try:
                     codes.validate_key(item)
                 except ValidationError as error:
                     raise _Invalid(
                         f"item {position}, {item!r}, is not a valid key: {_message(error)}"
                     ) from None
+                _remember_key(item)
         return set(value) if kind == schema.REFS else list(value)
     raise AssertionError(kind)  # pragma: no cover
 
@@ -229,6 +244,9 @@ def check_object(obj, line, problems):
                 problems.add(line, f.name, f"is required for {type_}")
                 ok = False
             values[f.name] = f.empty
+            continue
+        if f.kind == schema.STRING and type(value) is str and (not f.required or value.strip()):
+            values[f.name] = value  # the commonest case, checked inline
             continue
         try:
             values[f.name] = _check_value(f, value)
@@ -367,10 +385,12 @@ def check_file(records, problems, declared=None):
     # quote (the file's own quotations are checked below).
     if records["statement"]:
         lines = {r.values["key"]: r for r in records["statement"]}
-        quoted = Quotation.objects.filter(statement__key__in=lines).values_list(
-            "statement__key", "resolution__key", "excerpt"
-        )
-        for statement, resolution, excerpt in quoted.iterator():
+        quoted = Quotation.objects.filter(
+            statement__in=Statement.objects.filter(key__in=list(lines))
+        ).values_list("statement__key", "resolution__key", "excerpt")
+        for statement, resolution, excerpt in (
+            quoted.iterator() if Quotation.objects.exists() else ()
+        ):
             record = lines[statement]
             if codes.normalise_text(excerpt) not in record.values["text"]:
                 shown = excerpt if len(excerpt) <= 60 else excerpt[:60] + "…"
