@@ -199,6 +199,12 @@ CASES = [
         "kind",
         "'union' is not one of: trade_union_confederation",
     ),
+    (
+        "empty-optional-reference",
+        STATEMENT + ', "addressed_to": ""}',
+        "addressed_to",
+        "must not be an empty string: leave the field out, or give null",
+    ),
     ("bad-status", STATEMENT + ', "status": "hidden"}', "status", "'hidden' is not one of"),
     ("byte-order-mark", "\ufeff" + ORG + "}", None, "byte order mark"),
 ]
@@ -382,3 +388,28 @@ def test_final_newline_is_optional_but_a_trailing_blank_line_is_not(tmp_path, ar
     result = import_text(tmp_path, GOOD_AFTER + "\n")
     assert result.status == 1 and "line 2: is blank" in result.err
     assert not Statement.objects.filter(key="poverty").exists()
+
+
+def test_progress_is_plain_lines_off_a_terminal_and_a_bar_on_one():
+    import io
+
+    from statements.interchange.progress import BarProgress, LineProgress
+
+    stream = io.StringIO()
+    progress = LineProgress(stream, "big.jsonl", interval=0)
+    progress.reading(2000)
+    progress.read(1000, 12_000)
+    progress.phase("writing 12,000 statement objects")
+    assert stream.getvalue().splitlines()[0] == "big.jsonl: read 50% of the file, 12,000 lines"
+    assert "big.jsonl: writing 12,000 statement objects…" in stream.getvalue()
+
+    stream = io.StringIO()
+    bar = BarProgress(stream, "big.jsonl")
+    bar.reading(2000)
+    bar.read(1000, 12_000)
+    assert (bar.bar.n, bar.bar.total) == (1000, 2000)
+    assert bar.bar.postfix == "12,000 lines"
+    bar.phase("writing")
+    bar.close()
+    assert "reading big.jsonl" in stream.getvalue()
+    assert "big.jsonl: writing…" in stream.getvalue()

@@ -125,6 +125,17 @@ def _remember_key(key):
     _good_keys.add(key)
 
 
+def _token(value, f):
+    """A string that names something (a key, a code, a date): never empty."""
+    if not isinstance(value, str):
+        raise _Invalid(f"must be a string, not {describe(value)}")
+    if not value.strip():
+        if f.required:
+            raise _Invalid("is required and must not be empty")
+        raise _Invalid("must not be an empty string: leave the field out, or give null")
+    return value
+
+
 def _check_value(f, value):
     """One present, non-null value of field `f` -> its stored form. Raises _Invalid."""
     kind = f.kind
@@ -138,7 +149,7 @@ def _check_value(f, value):
     if kind in (schema.KEY, schema.REF):
         if value in _good_keys:
             return value
-        _string(value, True)
+        _token(value, f)
         try:
             codes.validate_key(value)
         except ValidationError as error:
@@ -159,7 +170,7 @@ def _check_value(f, value):
             raise _Invalid(f"{shown} is not one of: {', '.join(f.choices)}")
         return value
     if kind == schema.DATE:
-        _string(value, True)
+        _token(value, f)
         if not _FULL_DATE_RE.match(value):
             raise _Invalid(f"{value!r} is not a full date of the form YYYY-MM-DD")
         try:
@@ -167,7 +178,7 @@ def _check_value(f, value):
         except ValueError as error:
             raise _Invalid(str(error)) from None
     if kind == schema.PARTIAL_DATE:
-        _string(value, True)
+        _token(value, f)
         if not _PARTIAL_DATE_RE.match(value):
             raise _Invalid(f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
         try:
@@ -182,7 +193,7 @@ def _check_value(f, value):
             raise _Invalid(_message(error)) from None
         return value
     if kind == schema.LANGUAGE:
-        _string(value, True)
+        _token(value, f)
         try:
             codes.validate_language(value)
         except ValidationError as error:
