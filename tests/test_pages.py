@@ -263,3 +263,14 @@ def test_stored_text_is_escaped(client, archive):
         html = page(client, url)
         assert "<img src=x" not in html and "<script>alert" not in html, url
         assert "&lt;img src=x onerror=alert(1)&gt;" in html, url
+
+
+def test_resolution_marks_the_passages_published_statements_quote(client, archive):
+    html = page(client, "/resolutions/lo-2009-poverty/")
+    assert (
+        '<p id="p1" class="para"><a class="para-link" href="#p1" aria-label="Paragraph 1: link to'
+        ' it">¶1</a> <span class="quoted">The labour movement fights poverty.</span> '
+        '<a class="quote-source" href="/statements/lo-answer/#p2" lang="en">Quoted in '
+        "“Statement lo-answer”, LO</a></p>"
+    ) in html
+    assert html.count('class="quote-source"') == 1  # the draft's quotation is not marked

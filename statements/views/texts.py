@@ -160,7 +160,8 @@ def resolution_detail(request, key):
         {
             "resolution": resolution,
             "congress": congress,
-            "paragraphs": paragraphs_with_quotations(resolution.text, []),
+            # The passages that published statements quote, marked where they occur here.
+            "paragraphs": paragraphs_with_quotations(resolution.text, quotations),
             "quoted_in": list(quoted_in.items()),
             "language_name": codes.language_names().get(resolution.language, resolution.language),
             "title": resolution.title,
