@@ -3,10 +3,11 @@ file (docs/interchange.md)."""
 
 import gzip
 import io
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from statements.interchange.exporter import closure, iter_lines, whole_archive
 from statements.interchange.selection import FILTERS, InvalidSelection, select_positions
@@ -39,8 +40,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, output=None, published_only=False, **options):
         filters = {name: options[name] for name in FILTERS if options.get(name)}
-        # One snapshot of the archive for the whole file.
+        # One snapshot of the archive for the whole file, whatever is written meanwhile.
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
+            if outermost:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             if filters:
                 try:
                     statements, resolutions = select_positions(
@@ -53,16 +58,7 @@ class Command(BaseCommand):
                 selection = whole_archive(published_only=published_only)
             lines = iter_lines(selection)
             if output is None:
-                out = (
-                    io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
-                    if (self.stdout._out is sys.stdout)
-                    else self.stdout._out
-                )
-                for line in lines:
-                    out.write(line)
-                out.flush()
-                if out is not self.stdout._out:
-                    out.detach()
+                self.write_stdout(lines)
                 return
             try:
                 if output.endswith(".gz"):
@@ -76,3 +72,20 @@ class Command(BaseCommand):
             with out:
                 for line in lines:
                     out.write(line)
+
+    def write_stdout(self, lines):
+        if self.stdout._out is not sys.stdout:  # called with stdout=… (tests, call_command)
+            for line in lines:
+                self.stdout._out.write(line)
+            return
+        # UTF-8 and \n whatever the locale says.
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+        try:
+            for line in lines:
+                out.write(line)
+            out.flush()
+        except BrokenPipeError:
+            # The reader stopped early (| head): stop quietly, as command-line tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        finally:
+            out.detach()
