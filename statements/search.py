@@ -455,7 +455,54 @@ def normalise_name(text):
     return " ".join(WORD_RE.findall(stripped))
 
 
-NAME_SQL = "btrim(regexp_replace(lower(unaccent({})), '[^[:alnum:]]+', ' ', 'g'))"
+# archive_name(text): the SQL twin of normalise_name(), IMMUTABLE so that it can be indexed.
+NAME_SQL = "archive_name({})"
+NAME_INDEXES = {
+    "organisation_name_search": ("statements_organisation", "name"),
+    "organisation_short_name_search": ("statements_organisation", "short_name"),
+    "organisation_native_name_search": ("statements_organisation", "native_name"),
+    "topic_name_search": ("statements_topic", "name"),
+    "alias_name_search": ("statements_alias", "name"),
+}
+# Trigram indexes: names containing the query, acronyms close to a misspelt one.
+NAME_TRIGRAM_INDEXES = {
+    "organisation_name_trgm": ("statements_organisation", "name"),
+    "organisation_short_name_trgm": ("statements_organisation", "short_name"),
+    "topic_name_trgm": ("statements_topic", "name"),
+    "alias_name_trgm": ("statements_alias", "name"),
+}
+
+
+def name_function_sql():
+    """The IMMUTABLE name normaliser and its indexes. unaccent() itself is only STABLE (its
+    dictionary could change); naming the dictionary explicitly makes the wrapper safe to
+    index, the usual PostgreSQL recipe."""
+    indexes = "\n".join(
+        f"CREATE INDEX {name} ON {table} (archive_name({column}));"
+        for name, (table, column) in NAME_INDEXES.items()
+    )
+    trigram = "\n".join(
+        f"CREATE INDEX {name} ON {table} USING gin (archive_name({column}) gin_trgm_ops);"
+        for name, (table, column) in NAME_TRIGRAM_INDEXES.items()
+    )
+    return f"""
+CREATE OR REPLACE FUNCTION archive_name(name text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT btrim(regexp_replace(lower(public.unaccent('public.unaccent'::regdictionary, name)),
+                                '[^[:alnum:]]+', ' ', 'g'))
+$$;
+{indexes}
+{trigram}
+"""
+
+
+def drop_name_function_sql():
+    names = [*NAME_INDEXES, *NAME_TRIGRAM_INDEXES]
+    return "".join(f"DROP INDEX IF EXISTS {n};\n" for n in names) + (
+        "DROP FUNCTION IF EXISTS archive_name(text);"
+    )
+
+
 LONGEST_NAME_WORDS = 6
 
 
@@ -500,17 +547,26 @@ def expand_names(groups):
                 UNION ALL
                 SELECT a.topic_id, {NAME_SQL.format("a.name")} FROM statements_alias a
             ), hits AS (
-                SELECT 'topic' AS kind, n AS name, min(topic_id) AS id
-                FROM names WHERE n = ANY(%s) GROUP BY n
+                SELECT 'topic' AS kind, n AS name, min(topic_id) AS id FROM (
+                    SELECT t.id AS topic_id, {NAME_SQL.format("t.name")} AS n
+                    FROM statements_topic t WHERE {NAME_SQL.format("t.name")} = ANY(%s)
+                    UNION ALL
+                    SELECT a.topic_id, {NAME_SQL.format("a.name")}
+                    FROM statements_alias a WHERE {NAME_SQL.format("a.name")} = ANY(%s)
+                ) named GROUP BY n
                 UNION ALL
                 SELECT 'head', split_part(n, ' ', 1), min(topic_id)
                 FROM names WHERE n LIKE '%% %%' AND split_part(n, ' ', 1) = ANY(%s)
                 GROUP BY 2 HAVING count(DISTINCT topic_id) = 1
                 UNION ALL
-                SELECT 'organisation', n, o.id FROM statements_organisation o,
-                    unnest(ARRAY[{NAME_SQL.format("o.name")}, {NAME_SQL.format("o.short_name")},
-                                 {NAME_SQL.format("o.native_name")}]) n
-                WHERE n = ANY(%s)
+                SELECT 'organisation', {NAME_SQL.format("o.name")}, o.id
+                FROM statements_organisation o WHERE {NAME_SQL.format("o.name")} = ANY(%s)
+                UNION ALL
+                SELECT 'organisation', {NAME_SQL.format("o.short_name")}, o.id
+                FROM statements_organisation o WHERE {NAME_SQL.format("o.short_name")} = ANY(%s)
+                UNION ALL
+                SELECT 'organisation', {NAME_SQL.format("o.native_name")}, o.id
+                FROM statements_organisation o WHERE {NAME_SQL.format("o.native_name")} = ANY(%s)
             )
             SELECT kind, name, id, CASE WHEN kind <> 'organisation' THEN ARRAY(
                 SELECT t.name FROM statements_topic t WHERE t.id = hits.id
@@ -519,7 +575,7 @@ def expand_names(groups):
                                     WHERE topic_id = hits.id ORDER BY position, id) a
             ) END
             FROM hits""",
-            [names, heads, names],
+            [names, names, heads, names, names, names],
         )
         for kind, name, found_id, all_names in cursor.fetchall():
             if kind == "organisation":
@@ -797,13 +853,15 @@ class Match(RawSQL):
 
 PER_PAGE = 20
 # Ranking reads this many matches of each type (the first found, plus as many again that match
-# in the title or summary): exact for queries that match fewer, and the best of a large,
-# well-chosen sample for common words. It is also the most a search lists (50 pages).
-CANDIDATES = 1_000
+# in the title or summary): exact for queries that match fewer, and the best of a well-chosen
+# sample for common words, whose best matches have them in the title. It is also the most a
+# search lists (15 pages): ranking every match of a word in 20% of a million texts would
+# read 200,000 vectors.
+CANDIDATES = 300
 COUNT_CAP = 1_000
 # Facet counts are computed over at most this many matches of each type: exact below it,
 # labelled approximate above.
-FACET_SAMPLE = 1_000
+FACET_SAMPLE = 500
 SORTS = {"relevance": "Best match", "newest": "Newest first", "oldest": "Oldest first"}
 DEFAULT_SORT = "relevance"
 
@@ -1519,26 +1577,23 @@ def entities(results, query):
         i for g in query.groups for t in g if not t.negated for i in t.organisation_ids
     }
     topic_ids = {t.topic_id for g in query.groups for t in g if t.topic_id and not t.negated}
-    words = " ".join(t.text for g in query.groups for t in g if not t.negated)
+    words = normalise_name(" ".join(t.text for g in query.groups for t in g if not t.negated))
+    if not words:
+        return
+    contains = f"%{words}%"
     organisations = Organisation.objects.filter(
         Q(pk__in=organisation_ids)
-        | Q(
-            Match(
-                "to_tsvector('simple', unaccent(statements_organisation.name || ' ' ||"
-                " statements_organisation.short_name || ' ' ||"
-                " statements_organisation.native_name))"
-                " @@ plainto_tsquery('simple', unaccent(%s))",
-                [words],
-            )
-        )
+        | Q(Match("archive_name(statements_organisation.name) LIKE %s", [contains]))
     )
     results.organisations = list(organisations.order_by("name")[:ENTITY_LIMIT])
     topics = Topic.objects.filter(
         Q(pk__in=topic_ids)
+        | Q(Match("archive_name(statements_topic.name) LIKE %s", [contains]))
         | Q(
             Match(
-                "to_tsvector('english', statements_topic.name) @@ plainto_tsquery('english', %s)",
-                [words],
+                "statements_topic.id IN (SELECT topic_id FROM statements_alias"
+                " WHERE archive_name(name) LIKE %s)",
+                [contains],
             )
         )
     ).annotate(
