@@ -286,10 +286,13 @@ def topic_counts(statements, resolutions):
         through = model.topics.through
         item = through._meta.get_field(model._meta.model_name).column
         parts.append(
-            f"SELECT %s, c.ancestor, COUNT(DISTINCT x.{item})"
+            # DISTINCT (item, ancestor) pairs first: a hash, cheaper than COUNT(DISTINCT).
+            f"SELECT %s, pairs.ancestor, COUNT(*) FROM ("
+            f" SELECT DISTINCT c.ancestor, x.{item}"
             f" FROM {connection.ops.quote_name(through._meta.db_table)} x"
             f" JOIN closure c ON c.descendant = x.topic_id"
-            f" WHERE x.{item} IN ({subquery[0]}) GROUP BY c.ancestor"
+            f" WHERE x.{item} IN ({subquery[0]})"
+            f") pairs GROUP BY pairs.ancestor"
         )
         params += [kind, *subquery[1]]
     if not parts:

@@ -52,7 +52,7 @@ def home(request):
         Statement.objects.published()
         .select_related("organisation", "addressed_to")
         .defer(*heavy_fields(Statement))
-        .order_by("-created", "title")[:8]
+        .order_by("-pk")[:8]  # the newest rows: an index scan, not a sort of every statement
     )
     organisations = most_published(12)
     return render(
