@@ -80,7 +80,11 @@ class Command(BaseCommand):
                 if result.read[type_]:
                     self.stdout.write(f"  {type_:<13} {result.read[type_]:>9,}")
             return
-        self.stdout.write(self.style.SUCCESS(f"{result.path}: {objects:,} objects imported."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.path}: {objects:,} object{'s' if objects != 1 else ''} imported."
+            )
+        )
         self.stdout.write(f"  {'':<13} {'created':>9} {'updated':>9} {'unchanged':>9}")
         for type_ in schema.TYPE_ORDER:
             counts = result.counts[type_]
