@@ -274,3 +274,20 @@ def test_resolution_marks_the_passages_published_statements_quote(client, archiv
         "“Statement lo-answer”, LO</a></p>"
     ) in html
     assert html.count('class="quote-source"') == 1  # the draft's quotation is not marked
+
+
+def test_a_topic_without_positions(client, archive):
+    archive.topics["empty"] = archive.topics["poverty"].children.create(key="empty", name="Empty")
+    response = client.get("/topics/empty/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "No statements or resolutions match this selection." in html
+    assert "No positions." in html  # the timeline says so rather than drawing nothing
+    assert '<a href="/topics/poverty/">Poverty</a>' in html  # its parent, in the breadcrumbs
+
+
+def test_organisation_without_anything(client, archive):
+    html = page(client, "/organisations/fagforbundet/")
+    assert "Nothing in the archive is addressed to" in html
+    assert "No statement in the archive mentions" in html
+    assert "International" not in html.split("<main", 1)[1].split("</header>", 1)[0]
