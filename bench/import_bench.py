@@ -159,6 +159,12 @@ def main():
         "--corpora", type=Path, default=CORPORA, help=f"folder of the corpora (default {CORPORA})"
     )
     parser.add_argument(
+        "--without-triggers",
+        action="store_true",
+        help="diagnostic: disable the statements table's own triggers (the search vocabulary "
+        "and paragraph vectors) in the scratch databases, to see what they cost",
+    )
+    parser.add_argument(
         "--no-reimport", action="store_true", help="skip timing the second (unchanged) import"
     )
     options = parser.parse_args()
@@ -166,6 +172,8 @@ def main():
     corpora = options.corpus or ["upr", "ungd"]
 
     print(f"import benchmark: {options.repeat} run(s) per corpus, {os.cpu_count()} CPUs")
+    if options.without_triggers:
+        print("DIAGNOSTIC: the statements table's triggers are disabled")
     with psycopg.connect(url) as conn:
         print("PostgreSQL", conn.execute("SHOW server_version").fetchone()[0])
     for name in corpora:
@@ -182,6 +190,9 @@ def main():
             create_database(url, database)
             try:
                 manage(scratch, "migrate", "-v0")
+                if options.without_triggers:
+                    with psycopg.connect(scratch) as conn:
+                        conn.execute("ALTER TABLE statements_statement DISABLE TRIGGER USER")
                 seconds, report = timed_import(scratch, path)
                 imports.append(seconds)
                 if run == 1:
