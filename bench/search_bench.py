@@ -52,11 +52,12 @@ def texts_count():
 
 
 def band(low, high, n, seed):
-    """n words used by between low and high texts, that English does not drop as stop words."""
+    """n words used by between low and high texts. The vocabulary holds lexemes: keep those
+    that English reads as themselves, so that the word searched is the word counted."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT word FROM statements_searchword WHERE documents BETWEEN %s AND %s"
-            " AND numnode(plainto_tsquery('english', word)) > 0"
+            " AND plainto_tsquery('english', word)::text = quote_literal(word)"
             " ORDER BY md5(word || %s) LIMIT %s",
             [low, high, str(seed), n],
         )

@@ -907,8 +907,9 @@ def matched(model, query):
     return base.filter(Match(sql, params))
 
 
-def rank_page(query, statements, resolutions, sort, offset, limit):
-    """Phase one: the page's (type, id) rows, in order, without reading any text."""
+def rank_page(query, statements, resolutions, sort, offset, limit, ids):
+    """Phase one: the page's (type, id) rows, in order, without reading any text. `ids` are
+    the matches already found (all of them when there are no more than COUNT_CAP)."""
     parts, params = [], []
     for kind, queryset, table in (
         ("statement", statements, "statements_statement"),
@@ -924,8 +925,9 @@ def rank_page(query, statements, resolutions, sort, offset, limit):
                 "(SELECT coalesce(c.start_date, make_date(c.year, 1, 1))"
                 " FROM statements_congress c WHERE c.id = t.congress_id)"
             )
+        complete = len(ids[kind]) <= COUNT_CAP
         if sort == "relevance":
-            first_sql, first_params = _sql(queryset.values("id")[:CANDIDATES])
+            first_sql, first_params = "SELECT unnest(%s::bigint[]) AS id", [ids[kind][:CANDIDATES]]
             head = queryset.filter(
                 Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery])
             )
@@ -943,6 +945,13 @@ def rank_page(query, statements, resolutions, sort, offset, limit):
                 f" FROM (({first_sql}) UNION ({head_sql})) c JOIN {table} t ON t.id = c.id"
             )
             params += [kind, query.rank_tsquery, *boost_params, *first_params, *head_params]
+        elif complete:
+            # Every match is known: sort them all by date, exactly.
+            parts.append(
+                f"SELECT %s AS type, t.id, 0 AS rank, {date_sql} AS date"
+                f" FROM {table} t WHERE t.id = ANY(%s)"
+            )
+            params += [kind, ids[kind]]
         else:
             descending = sort == "newest"
             if kind == "statement":
@@ -976,19 +985,20 @@ def rank_page(query, statements, resolutions, sort, offset, limit):
         return cursor.fetchall()
 
 
-def capped_counts(statements, resolutions, cap):
-    """How many statements and resolutions match, each exact up to the cap, cap + 1 above."""
+def matching_ids(statements, resolutions, limit):
+    """{type: ids of up to `limit` matches}, in the order the index yields them: one query."""
     parts, params = [], []
     for queryset in (statements, resolutions):
         if queryset.query.is_empty():
-            parts.append("0")
+            parts.append("ARRAY[]::bigint[]")
             continue
-        sql, p = _sql(queryset.order_by().values("id")[: cap + 1])
-        parts.append(f"(SELECT count(*) FROM ({sql}) capped)")
+        sql, p = _sql(queryset.order_by().values("id")[:limit])
+        parts.append(f"ARRAY({sql})")
         params += p
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}", params)
-        return cursor.fetchone()
+        found = cursor.fetchone()
+    return {"statement": found[0], "resolution": found[1]}
 
 
 def snippets(query, rows):
@@ -1376,7 +1386,10 @@ def run(results, query, data, page, base_url):
         data, statements=matched(Statement, query), resolutions=matched(Resolution, query)
     )
     statements, resolutions = positions.filtered()
-    results.statements, results.resolutions = capped_counts(statements, resolutions, COUNT_CAP)
+    # The one pass over the index (and, for phrases, over the rows to check positions) that
+    # the counts, the candidates and the facet sample all share.
+    ids = matching_ids(statements, resolutions, COUNT_CAP + 1)
+    results.statements, results.resolutions = len(ids["statement"]), len(ids["resolution"])
     try:
         number = int(page)
     except (TypeError, ValueError):
@@ -1388,7 +1401,7 @@ def run(results, query, data, page, base_url):
         )
     results.page_number = number
     rows = rank_page(
-        query, statements, resolutions, results.sort, (number - 1) * PER_PAGE, PER_PAGE
+        query, statements, resolutions, results.sort, (number - 1) * PER_PAGE, PER_PAGE, ids
     )
     results.positions = positions.hydrate(rows)
     found = snippets(query, rows)
@@ -1396,11 +1409,11 @@ def run(results, query, data, page, base_url):
         title, paragraph, body = found.get((position.type, position.object.pk), ("", None, ""))
         position.title_html = highlighted(title) if title else position.object.title
         position.snippets = passage_snippets(position.object.text, paragraph, body)
-    facet_set(results, query, data, base_url)
+    facet_set(results, query, data, base_url, ids)
     entities(results, query)
 
 
-def facet_set(results, query, data, base_url):
+def facet_set(results, query, data, base_url, ids):
     """Facet counts through the positions FilterSet, over (at most) the first FACET_SAMPLE
     matches of each type: the same filters and toggle links as the positions view, exact
     when the query matches fewer, and labelled approximate when it matches more."""
@@ -1412,7 +1425,7 @@ def facet_set(results, query, data, base_url):
         extra["sort"] = results.sort
     if not PositionFilterSet(data).canonical_params():
         # No filter chosen: every facet counts the same set, so one query counts them all.
-        unfiltered_facets(results, query, base_url, extra)
+        unfiltered_facets(results, ids, base_url, extra)
         return
     samples = []
     for model in (Statement, Resolution):
@@ -1447,30 +1460,25 @@ def facet_set(results, query, data, base_url):
     results.years.sort(key=lambda y: -y["year"])
 
 
-def unfiltered_facets(results, query, base_url, extra):
+def unfiltered_facets(results, ids, base_url, extra):
     """The positions view's facets (same names, values, labels and links) for a search with
     no filter chosen, counted in one query over the first FACET_SAMPLE matches of each type.
     A parent topic counts the texts of its sub-topics, each text once."""
-    from django.db.models.functions import ExtractYear
-
     from .codes import OrganisationKind, StatementKind
     from .filters import FACET_LIMIT, FACETS, TYPE_CHOICES, Facet, FacetValue, canonical_query
-    from .models import Resolution, Statement
 
-    statements = (
-        matched(Statement, query)
-        .order_by()
-        .annotate(f_organisation=F("organisation_id"), f_year=ExtractYear("date"))
-        .values("id", "kind", "f_organisation", "language", "f_year")[: FACET_SAMPLE + 1]
+    s_sql = (
+        "SELECT id, kind, organisation_id AS f_organisation, language,"
+        " extract(year FROM date)::int AS f_year FROM statements_statement WHERE id = ANY(%s)"
     )
-    resolutions = (
-        matched(Resolution, query)
-        .order_by()
-        .annotate(f_organisation=F("congress__organisation_id"), f_year=F("congress__year"))
-        .values("id", "f_organisation", "language", "f_year")[: FACET_SAMPLE + 1]
+    r_sql = (
+        "SELECT r.id, c.organisation_id AS f_organisation, r.language, c.year AS f_year"
+        " FROM statements_resolution r JOIN statements_congress c ON c.id = r.congress_id"
+        " WHERE r.id = ANY(%s)"
     )
-    s_sql, s_params = _sql(statements)
-    r_sql, r_params = _sql(resolutions)
+    s_params = [ids["statement"][:FACET_SAMPLE]]
+    r_params = [ids["resolution"][:FACET_SAMPLE]]
+    results.facets_approximate = any(len(v) > FACET_SAMPLE for v in ids.values())
     organisation_facet = """
         SELECT %s, {column}, {label}, count(*) FROM items
         JOIN statements_organisation o ON o.id = items.f_organisation
@@ -1479,10 +1487,9 @@ def unfiltered_facets(results, query, base_url, extra):
         WITH RECURSIVE s AS MATERIALIZED ({s_sql}), r AS MATERIALIZED ({r_sql}),
         items AS (
             SELECT 'statement' AS type, id, kind, f_organisation, language, f_year
-            FROM (SELECT * FROM s LIMIT {FACET_SAMPLE}) s
+            FROM s
             UNION ALL
-            SELECT 'resolution', id, NULL, f_organisation, language, f_year
-            FROM (SELECT * FROM r LIMIT {FACET_SAMPLE}) r
+            SELECT 'resolution', id, NULL, f_organisation, language, f_year FROM r
         ),
         closure(ancestor, descendant) AS (
             SELECT id, id FROM statements_topic
@@ -1496,9 +1503,7 @@ def unfiltered_facets(results, query, base_url, extra):
             SELECT 'resolution', resolution_id, topic_id
             FROM statements_resolution_topics WHERE resolution_id IN (SELECT id FROM r)
         )
-        SELECT 'sampled', 'statement', '', count(*) FROM s
-        UNION ALL SELECT 'sampled', 'resolution', '', count(*) FROM r
-        UNION ALL SELECT 'type', type, '', count(*) FROM items GROUP BY type
+        SELECT 'type', type, '', count(*) FROM items GROUP BY type
         UNION ALL {
         organisation_facet.format(
             column="o.key", label="coalesce(nullif(o.short_name, ''), o.name)"
@@ -1530,9 +1535,6 @@ def unfiltered_facets(results, query, base_url, extra):
     }
     counted = {}
     for facet, value, label, count in rows:
-        if facet == "sampled":
-            results.facets_approximate |= count > FACET_SAMPLE
-            continue
         if facet in labels:
             label = labels[facet].get(value, value)
         counted.setdefault(facet, []).append((value, label, count))
