@@ -96,7 +96,8 @@ def heavy_fields(model, prefix=""):
 
 
 def count_cap():
-    """Counts are exact up to this number and shown as "10,000+" above it."""
+    """Counts are shown exactly up to this number and as "10,000+" above it; a list's pages
+    stop there (sort the other way, or narrow the selection, to reach the rest)."""
     return getattr(settings, "POSITIONS_COUNT_CAP", 10_000)
 
 
