@@ -291,3 +291,12 @@ def test_organisation_without_anything(client, archive):
     assert "Nothing in the archive is addressed to" in html
     assert "No statement in the archive mentions" in html
     assert "International" not in html.split("<main", 1)[1].split("</header>", 1)[0]
+
+
+def test_organisation_form_without_a_choice_drops_the_empty_values(client, archive):
+    response = client.get("/organisations/?country=&kind=")
+    assert response.status_code == 301 and response["Location"] == "/organisations/"
+    response = client.get("/organisations/?country=NO&kind=")
+    assert response.status_code == 301 and response["Location"] == "/organisations/?country=NO"
+    response = client.get(response["Location"])
+    assert {o.key for o in response.context["page"].object_list} == {"lo", "fagforbundet"}

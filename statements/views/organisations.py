@@ -4,6 +4,7 @@ from itertools import groupby
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -18,6 +19,7 @@ from ..filters import (
     heavy_fields,
     latest_by_topic,
     topic_counts,
+    without_blanks,
 )
 from ..models import Organisation, Statement
 from .positions import bad_request
@@ -28,8 +30,13 @@ LISTED = 10  # statements shown under "addressed to" and "mentioned in"
 
 
 def organisation_index(request):
+    data = without_blanks(request.GET)
+    if data.urlencode() != request.GET.urlencode():
+        # The form's "any country" and "any kind" send empty values: drop them from the URL.
+        query = data.urlencode()
+        return HttpResponsePermanentRedirect(request.path + (f"?{query}" if query else ""))
     organisations = OrganisationFilterSet(
-        request.GET,
+        data,
         queryset=Organisation.objects.annotate(statement_count=published_statement_count()),
     )
     if not organisations.is_valid():

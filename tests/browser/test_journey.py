@@ -101,4 +101,10 @@ def test_works_without_javascript(browser, live_url, demo_archive):
         re.compile(r"/positions/\?topic=trafficking-in-human-beings&year_from=2009&year_to=2009$")
     )
     expect(page.locator(".result")).to_have_count(2)  # the undated answer matches no year
+
+    page.goto(live_url("/organisations/"))
+    page.get_by_label("Country").select_option("NO")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"/organisations/\?country=NO$"))
+    expect(page.locator("tbody tr")).to_have_count(2)  # LO and KOM
     context.close()
