@@ -154,7 +154,7 @@ def test_statement_page(client, archive):
     assert '<textarea id="citation" class="citation" readonly' in html
     assert (
         "Norwegian Confederation of Trade Unions (LO). “Statement lo-answer”. "
-        "Answer to a questionnaire or consultation to Anti-Slavery International, "
+        "Answer to a questionnaire or consultation. Addressed to Anti-Slavery International. "
         "Questionnaire on THB. 2009. Policy archive, http://testserver/statements/lo-answer/"
     ) in html
 

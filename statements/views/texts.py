@@ -60,14 +60,15 @@ def paragraphs_with_quotations(text, quotations):
 
 
 def citation(statement, url):
+    """A plain-text reference to the statement, ready to paste: author, title, kind,
+    addressee, occasion, date at its precision (or "Undated"), source and permalink."""
     parts = [f"{statement.organisation}.", f"“{statement.title}”."]
-    kind = statement.get_kind_display() if statement.kind != codes.StatementKind.OTHER else ""
-    addressed = f"to {statement.addressed_to}" if statement.addressed_to else ""
-    detail = " ".join(p for p in (kind, addressed) if p)
+    if statement.kind != codes.StatementKind.OTHER:
+        parts.append(f"{statement.get_kind_display()}.")
+    if statement.addressed_to:
+        parts.append(f"Addressed to {statement.addressed_to}.")
     if statement.occasion:
-        detail = f"{detail}, {statement.occasion}" if detail else statement.occasion
-    if detail:
-        parts.append(detail[0].upper() + detail[1:] + ".")
+        parts.append(f"{statement.occasion.rstrip('.')}.")
     parts.append(f"{statement.date_text or 'Undated'}.")
     if statement.source_url:
         parts.append(f"Source: {statement.source_url}.")
