@@ -499,3 +499,17 @@ def test_long_facets_fold_the_smaller_values_away(client):
     response = client.get("/positions/?organisation=union-00")
     facet = next(f for f in response.context["facets"] if f.name == "organisation")
     assert "union-00" in [v.value for v in facet.values if v.selected]
+
+
+def test_a_topic_cycle_written_behind_the_rules_back_does_not_hang(client, archive):
+    # The importer and the admin refuse cycles; the pages must still answer if one slips in.
+    from statements.models import Topic
+
+    Topic.objects.filter(key="labour-rights").update(parent=archive.topics["child-labour"])
+    for url in ["/topics/", "/topics/child-labour/", "/positions/?topic=labour-rights", "/"]:
+        assert client.get(url).status_code == 200, url
+    keys = all_keys(client, "/positions/?topic=child-labour")
+    below = {"labour-rights", "child-labour", "forced-labour"}  # each is below the other now
+    assert sorted(keys) == sorted(
+        i.key for i in archive.items if i.status == "published" and i.topics & below
+    )
