@@ -1417,13 +1417,13 @@ def facet_set(results, query, data, base_url, ids):
     """Facet counts through the positions FilterSet, over (at most) the first FACET_SAMPLE
     matches of each type: the same filters and toggle links as the positions view, exact
     when the query matches fewer, and labelled approximate when it matches more."""
-    from .filters import PositionFilterSet, canonical_query
+    from .filters import FILTER_PARAMETERS, PositionFilterSet, canonical_params, canonical_query
     from .models import Resolution, Statement
 
     extra = {"q": results.text}
     if results.sort != DEFAULT_SORT:
         extra["sort"] = results.sort
-    if not PositionFilterSet(data).canonical_params():
+    if not any(canonical_params(data).get(name) for name in FILTER_PARAMETERS):
         # No filter chosen: every facet counts the same set, so one query counts them all.
         unfiltered_facets(results, ids, base_url, extra)
         return
