@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, F, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
@@ -859,6 +859,10 @@ PER_PAGE = 20
 # read 200,000 vectors.
 CANDIDATES = 300
 COUNT_CAP = 1_000
+# Finding the matches stops after this long (a phrase of two words that are each in a fifth of
+# a million texts makes PostgreSQL check the positions in every text that has both): the
+# reader gets a message instead of a page that never comes.
+MATCH_TIMEOUT_MS = 3_000
 # Facet counts are computed over at most this many matches of each type: exact below it,
 # labelled approximate above.
 FACET_SAMPLE = 500
@@ -995,7 +999,8 @@ def matching_ids(statements, resolutions, limit):
         sql, p = _sql(queryset.order_by().values("id")[:limit])
         parts.append(f"ARRAY({sql})")
         params += p
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = %s", [MATCH_TIMEOUT_MS])
         cursor.execute(f"SELECT {', '.join(parts)}", params)
         found = cursor.fetchone()
     return {"statement": found[0], "resolution": found[1]}
@@ -1355,7 +1360,7 @@ def search_archive(raw, data=None, *, sort=DEFAULT_SORT, page=1, exact=False, ba
         return results
 
     run(results, query, data, page, base_url)
-    if results.count == 0:
+    if results.count == 0 and not results.message:
         words = [
             w
             for g in query.groups
@@ -1388,7 +1393,15 @@ def run(results, query, data, page, base_url):
     statements, resolutions = positions.filtered()
     # The one pass over the index (and, for phrases, over the rows to check positions) that
     # the counts, the candidates and the facet sample all share.
-    ids = matching_ids(statements, resolutions, COUNT_CAP + 1)
+    try:
+        ids = matching_ids(statements, resolutions, COUNT_CAP + 1)
+    except OperationalError:  # the time limit: a phrase of two very common words, say
+        results.message = (
+            "This search takes too long to answer exactly: its words are in a great many "
+            "texts, and checking where they stand next to each other means reading them all. "
+            "Add a rarer word, or search without the quotes."
+        )
+        return
     results.statements, results.resolutions = len(ids["statement"]), len(ids["resolution"])
     try:
         number = int(page)

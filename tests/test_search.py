@@ -8,7 +8,7 @@ import datetime
 import re
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from statements import search
@@ -445,6 +445,16 @@ def test_queries_that_cannot_be_searched_get_a_message(client, corpus, q, says):
     response = client.get("/search/", {"q": q})
     assert response.status_code == 200
     assert says in response.content.decode()
+
+
+def test_a_search_that_takes_too_long_says_so(client, corpus, monkeypatch):
+    def too_slow(*args):
+        raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(search, "matching_ids", too_slow)
+    response = client.get("/search/", {"q": '"forced labour"'})
+    assert response.status_code == 200
+    assert "takes too long to answer exactly" in response.content.decode()
 
 
 def test_empty_query_shows_the_form(client, corpus):
