@@ -86,6 +86,7 @@ FACETS = (
     ("language", "Language"),
 )
 FACET_LIMIT = 15
+TICK_SPACING = 12  # % of the chart's width between year labels: room for them on a phone
 FACET_MAX = 200
 ORGANISATION_FACETS = {"organisation", "country", "organisation_kind"}
 
@@ -155,7 +156,7 @@ class Timeline:
     total: int
     peak: int
     width: int = 640
-    height: int = 120
+    height: int = 100
     bars: list = field(default_factory=list)
 
     @property
@@ -168,21 +169,22 @@ class Timeline:
 
     @property
     def ticks(self):
-        """A handful of year labels along the axis: first, last and round years between."""
+        """A handful of year labels along the axis, as (year, % from the left): the first and
+        the last year and round years between, never closer than TICK_SPACING %."""
         if not self.bars:
             return []
         span = self.last - self.first
-        step = next((s for s in (1, 2, 5, 10, 20, 25, 50) if span / s <= 8), 100)
+        step = next((s for s in (1, 2, 5, 10, 20, 25, 50) if span / s <= 6), 100)
         labelled = [b for b in self.bars if b.year % step == 0 or b.year in (self.first, self.last)]
-        # Keep labels from crowding each other: drop one that sits too close to the previous.
-        ticks, last_x = [], None
+        ticks = []
         for bar in labelled:
-            centre = bar.x + bar.width / 2
-            if last_x is None or centre - last_x >= 36 or bar.year == self.last:
-                if ticks and bar.year == self.last and centre - last_x < 36:
-                    ticks.pop()
-                ticks.append((bar.year, centre))
-                last_x = centre
+            centre = round((bar.x + bar.width / 2) * 100 / self.width, 2)
+            if ticks and centre - ticks[-1][1] < TICK_SPACING:
+                if bar.year != self.last:
+                    continue
+                if len(ticks) > 1:
+                    ticks.pop()  # the last year's label wins over the round year before it
+            ticks.append((bar.year, centre))
         return ticks
 
 
@@ -938,7 +940,7 @@ def layout_timeline(per_year, undated):
         slot = min(chart.width / len(years), 48)
         gap = min(4.0, slot * 0.2)
         left = (chart.width - slot * len(years)) / 2
-        plot = chart.height - 20
+        plot = chart.height
         for index, (year, n) in enumerate(years):
             height = round(plot * n / peak, 1) if peak else 0
             if n and height < 2:

@@ -4,7 +4,7 @@ records, never from the code under test."""
 
 import datetime
 import re
-from itertools import product
+from itertools import pairwise, product
 from urllib.parse import urlencode
 
 import pytest
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from statements.filters import PARAMETERS
+from statements.filters import PARAMETERS, layout_timeline
 from statements.models import Organisation, Statement
 from statements.templatetags.archive import capped
 from tests.browser.builders import (
@@ -513,3 +513,19 @@ def test_a_topic_cycle_written_behind_the_rules_back_does_not_hang(client, archi
     assert sorted(keys) == sorted(
         i.key for i in archive.items if i.status == "published" and i.topics & below
     )
+
+
+def test_timeline_layout():
+    chart = layout_timeline({2008: 2, 2011: 8, 2014: 4}, undated=3)
+    assert [y for y, _ in chart.years] == list(range(2008, 2015))
+    assert chart.total == 17 and chart.undated == 3 and chart.peak == 8
+    heights = {bar.year: bar.height for bar in chart.bars}
+    assert heights[2011] == chart.height and heights[2014] == chart.height / 2
+    assert heights[2009] == 0
+    assert [year for year, _ in chart.ticks] == [2008, 2010, 2012, 2014]
+    long = layout_timeline({year: 1 for year in range(1946, 2025)}, undated=0)
+    ticks = long.ticks
+    assert ticks[0][0] == 1946 and ticks[-1][0] == 2024
+    assert all(b[1] - a[1] >= 12 for a, b in pairwise(ticks))
+    assert all(0 <= left <= 100 for _, left in ticks)
+    assert layout_timeline({}, undated=2).bars == []
