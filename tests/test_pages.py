@@ -300,3 +300,19 @@ def test_organisation_form_without_a_choice_drops_the_empty_values(client, archi
     assert response.status_code == 301 and response["Location"] == "/organisations/?country=NO"
     response = client.get(response["Location"])
     assert {o.key for o in response.context["page"].object_list} == {"lo", "fagforbundet"}
+
+
+@pytest.mark.parametrize("name", ["400.html", "404.html", "500.html"])
+def test_error_templates_render_without_a_request(name):
+    # Django's own handlers render 400.html and 500.html with an empty context.
+    from django.template.loader import render_to_string
+
+    html = render_to_string(name)
+    assert "<h1>" in html and '<html lang="en">' in html
+
+
+def test_a_suspicious_request_gets_the_400_page(client, archive, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    response = client.get("/", headers={"host": "evil.example"})
+    assert response.status_code == 400
+    assert "This request cannot be answered" in response.content.decode()
