@@ -251,6 +251,25 @@ WHERE word ~ '{VOCABULARY_WORD_RE}';""")
     return "\n".join(parts)
 
 
+def flush_search_indexes(cursor):
+    """Call after a bulk import, in its transaction or after it: moves the rows that the GIN
+    indexes' pending lists hold (fastupdate) into the indexes proper, and refreshes the
+    planner's statistics. Until then every search scans the pending list, and the planner,
+    costing it, may read every text's vector instead of using the index (measured: 0.6 s
+    instead of 20 ms per search right after importing the UN speeches). Autovacuum would get
+    there too, later."""
+    for index in (
+        "statement_search",
+        "statement_search_head",
+        "resolution_search",
+        "resolution_search_head",
+        "searchpassage_vector",
+    ):
+        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+    for table in (*SEARCHED_TABLES, "statements_searchpassage", "statements_searchword"):
+        cursor.execute(f"ANALYZE {table}")
+
+
 # --- British and American spellings -----------------------------------------------------------
 
 
@@ -1383,6 +1402,15 @@ def search_archive(raw, data=None, *, sort=DEFAULT_SORT, page=1, exact=False, ba
 
 
 def run(results, query, data, page, base_url):
+    """Run a compiled query into `results`, in one transaction in which PostgreSQL is told to
+    prefer the indexes: a text's vector is stored out of line (TOAST), so a sequential scan
+    looks cheap to the planner on a table of long texts while it reads every vector."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        _run(results, query, data, page, base_url)
+
+
+def _run(results, query, data, page, base_url):
     from .filters import PositionFilterSet
     from .models import Resolution, Statement
 
