@@ -1099,8 +1099,9 @@ def lexeme_pattern(tsquery):
 
 
 def passage_snippets(text, paragraph, headline):
-    """The headline's fragments, each with the number of the paragraph it comes from."""
-    paragraphs = [" ".join(p.split()) for p in codes.paragraphs(text)]
+    """The headline's fragments, each with the number of the paragraph it comes from.
+    PostgreSQL's headline keeps the text's own characters, so a fragment is found in the text
+    as it is, and its paragraph is the number of blank lines before it."""
     result = []
     for fragment in headline.split(FRAGMENT_BREAK):
         # A fragment of a short text may run over a paragraph break: keep the pieces that
@@ -1110,8 +1111,8 @@ def passage_snippets(text, paragraph, headline):
         for piece in marked:
             number = paragraph
             if number is None:
-                plain = " ".join(strip_markers(piece).split())
-                number = next((i for i, p in enumerate(paragraphs, 1) if plain[:80] in p), None)
+                at = text.find(strip_markers(piece)[:80])
+                number = text.count("\n\n", 0, at) + 1 if at >= 0 else None
             result.append(Snippet(highlighted(piece), number))
     return result[:SNIPPETS]
 
