@@ -1,15 +1,18 @@
 """Importing an interchange file: read and validate every line, then write the whole file in
 one transaction, or nothing.
 
-Writing is set-based: each type's rows are copied (psycopg 3 COPY) into a temporary staging
+Writing is set-based. Each type's rows are copied (psycopg 3 COPY) into a temporary staging
 table, then merged with one INSERT … ON CONFLICT … DO UPDATE … WHERE (row IS DISTINCT FROM
-the new one) RETURNING (xmax = 0), which tells created rows from updated ones and leaves rows
-that did not change untouched (their `updated` timestamp included). Lists (topics, mentions,
-aliases, related topics) are replaced by set differences. PostgreSQL computes the stored search
-vectors as it inserts."""
+the new one) RETURNING (xmax = 0), which tells created rows from updated ones; rows equal to the
+archive's are filtered out before the insert, so they stay untouched (their `updated`
+timestamp and search vectors included). New statements, the bulk of large files, skip the
+staging table: they are copied straight into theirs, and their topics and mentions into their
+tables. Lists (topics, mentions, aliases, related topics) are replaced by set differences.
+PostgreSQL computes the stored search vectors as it inserts."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import connection, transaction
 
@@ -107,8 +110,6 @@ def read_records(path, result, progress):
 def import_file(path, *, dry_run=False, progress=None):
     """Import one file (all of it or, on any problem, nothing). Returns an ImportResult;
     raises FileError when the file cannot be read at all."""
-    from pathlib import Path
-
     path = Path(path)
     progress = progress or NullProgress()
     result = ImportResult(str(path), dry_run=dry_run)
