@@ -878,8 +878,8 @@ PER_PAGE = 20
 # read 200,000 vectors.
 CANDIDATES = 300
 COUNT_CAP = 1_000
-# Finding the matches stops after this long (a phrase of two words that are each in a fifth of
-# a million texts makes PostgreSQL check the positions in every text that has both): the
+# A search's statements stop after this long (a phrase of two words that are each in a fifth
+# of a million texts makes PostgreSQL check the positions in every text that has both): the
 # reader gets a message instead of a page that never comes.
 MATCH_TIMEOUT_MS = 3_000
 # Facet counts are computed over at most this many matches of each type: exact below it,
@@ -1018,8 +1018,7 @@ def matching_ids(statements, resolutions, limit):
         sql, p = _sql(queryset.order_by().values("id")[:limit])
         parts.append(f"ARRAY({sql})")
         params += p
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL statement_timeout = %s", [MATCH_TIMEOUT_MS])
+    with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}", params)
         found = cursor.fetchone()
     return {"statement": found[0], "resolution": found[1]}
@@ -1407,7 +1406,11 @@ def run(results, query, data, page, base_url):
     prefer the indexes: a text's vector is stored out of line (TOAST), so a sequential scan
     looks cheap to the planner on a table of long texts while it reads every vector."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', 'off', true),"
+            " set_config('statement_timeout', %s, true)",
+            [str(MATCH_TIMEOUT_MS)],
+        )
         _run(results, query, data, page, base_url)
 
 
@@ -1425,6 +1428,7 @@ def _run(results, query, data, page, base_url):
     try:
         ids = matching_ids(statements, resolutions, COUNT_CAP + 1)
     except OperationalError:  # the time limit: a phrase of two very common words, say
+        transaction.set_rollback(True)
         results.message = (
             "This search takes too long to answer exactly: its words are in a great many "
             "texts, and checking where they stand next to each other means reading them all. "
