@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from statements import search
 from statements.models import (
     Affiliation,
     Alias,
@@ -123,6 +124,10 @@ def import_file(path, *, dry_run=False, progress=None):
             if result.problems or dry_run:
                 return result
             Writer(records, result.counts, progress).write()
+        # Until their pending lists are cleaned, the GIN indexes make the first searches slow.
+        progress.phase("updating the search indexes")
+        with connection.cursor() as cursor:
+            search.flush_search_indexes(cursor)
         return result
     finally:
         progress.close()
