@@ -47,16 +47,6 @@ ANSWER_TEXT = (
 QUOTED = "The labour movement plays an important role in efforts to reduce poverty in the world."
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """The admin's pages link its static files; tests do not run collectstatic, so they use
-    the plain storage instead of the production manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 # Builders -------------------------------------------------------------------------------------
 
 

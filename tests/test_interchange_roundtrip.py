@@ -215,8 +215,6 @@ def test_related_pairs_belong_to_the_lines_that_declare_them(tmp_path):
 
 
 def test_demo_archive_imports_and_round_trips(tmp_path):
-    if not DEMO.exists():
-        pytest.skip("demo/archive.jsonl not written yet")
     text = DEMO.read_text(encoding="utf-8")
     exported = round_trip(tmp_path, text)
     assert {*exported.splitlines()} and canonical_objects(exported) == canonical_objects(text)

@@ -6,14 +6,9 @@ import datetime
 import pytest
 
 from statements.models import Statement
-from tests.browser.builders import PLAIN_STATIC, build_archive, expected_keys
+from tests.browser.builders import build_archive, expected_keys
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _plain_static(settings):
-    settings.STORAGES = PLAIN_STATIC
 
 
 @pytest.fixture

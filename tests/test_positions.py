@@ -20,7 +20,6 @@ from statements.models import Organisation, Statement
 from statements.templatetags.archive import capped
 from tests.browser.builders import (
     ORGANISATIONS,
-    PLAIN_STATIC,
     TOPICS,
     ArchiveBuilder,
     build_archive,
@@ -29,11 +28,6 @@ from tests.browser.builders import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _plain_static(settings):
-    settings.STORAGES = PLAIN_STATIC
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 import axe_playwright_python
 import pytest
 
-from tests.browser.builders import PLAIN_STATIC
 from tests.browser.seed import load_demo
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
@@ -38,8 +37,7 @@ FAILING_IMPACTS = {"serious", "critical"}
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    assert Path(CHROMIUM).exists(), f"Chromium is not at {CHROMIUM}: apt-get install chromium"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -60,9 +58,8 @@ def page(browser):
 
 
 @pytest.fixture
-def live_url(live_server, settings):
+def live_url(live_server):
     """live_url("/topics/") -> the live server's absolute URL."""
-    settings.STORAGES = PLAIN_STATIC
     return lambda path: live_server.url + path
 
 
