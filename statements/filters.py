@@ -261,7 +261,7 @@ class TopicTree:
 
     def count(self, statements, resolutions):
         """Set each node's counts of statements and resolutions, its sub-topics included."""
-        for (kind, topic_id), n in topic_counts(statements, resolutions).items():
+        for (kind, topic_id), n in topic_counts(statements, resolutions, self).items():
             node = self.nodes.get(topic_id)
             if node:
                 setattr(node, "statements" if kind == "statement" else "resolutions", n)
@@ -274,11 +274,23 @@ def _id_subquery(queryset):
     return queryset.order_by().values("pk").query.sql_with_params()
 
 
-def topic_counts(statements, resolutions):
+def topic_counts(statements, resolutions, tree=None):
     """{(type, topic id): how many of these items carry the topic or one below it}, in one
-    query: each item counted once per topic, however many of its sub-topics it carries."""
-    table = connection.ops.quote_name(Topic._meta.db_table)
-    parts, params = [], []
+    query: each item counted once per topic, however many of its sub-topics it carries.
+
+    The selection's tags are read once. A topic without sub-topics is counted by grouping
+    them (an item carries a topic at most once, so no DISTINCT is needed); only the topics
+    with sub-topics count distinct items, over the tags of their own subtree. The subtrees
+    come from the topic tree already read (`tree`), as literal ids the planner can estimate."""
+    tree = tree if tree is not None else TopicTree()
+    descendants, ancestors = [], []
+    for node in tree.nodes.values():
+        if node.children:
+            for below in sorted(tree.descendant_ids([node.id])):
+                descendants.append(below)
+                ancestors.append(node.id)
+    parents = sorted(set(ancestors))
+    ctes, cte_params, parts, params = [], [], [], []
     for kind, queryset, model in (
         ("statement", statements, Statement),
         ("resolution", resolutions, Resolution),
@@ -288,27 +300,30 @@ def topic_counts(statements, resolutions):
             continue
         through = model.topics.through
         item = through._meta.get_field(model._meta.model_name).column
-        parts.append(
-            # DISTINCT (item, ancestor) pairs first: a hash, cheaper than COUNT(DISTINCT).
-            f"SELECT %s, pairs.ancestor, COUNT(*) FROM ("
-            f" SELECT DISTINCT c.ancestor, x.{item}"
+        tags = f"{kind}_tags"
+        ctes.append(
+            f"{tags} AS MATERIALIZED (SELECT x.{item} AS item, x.topic_id"
             f" FROM {connection.ops.quote_name(through._meta.db_table)} x"
-            f" JOIN closure c ON c.descendant = x.topic_id"
-            f" WHERE x.{item} IN ({subquery[0]})"
-            f") pairs GROUP BY pairs.ancestor"
+            f" WHERE x.{item} IN ({subquery[0]}))"
         )
-        params += [kind, *subquery[1]]
+        cte_params += subquery[1]
+        parts.append(
+            f"SELECT %s, topic_id, COUNT(*) FROM {tags}"
+            f" WHERE NOT (topic_id = ANY(%s)) GROUP BY topic_id"
+        )
+        params += [kind, parents]
+        if parents:
+            parts.append(
+                f"SELECT %s, c.ancestor, COUNT(DISTINCT t.item) FROM {tags} t"
+                f" JOIN closure c ON c.descendant = t.topic_id GROUP BY c.ancestor"
+            )
+            params += [kind]
     if not parts:
         return {}
-    sql = (
-        f"WITH RECURSIVE closure(ancestor, descendant) AS ("
-        f" SELECT id, id FROM {table}"
-        f" UNION SELECT c.ancestor, t.id"
-        f" FROM closure c JOIN {table} t ON t.parent_id = c.descendant"
-        f") " + " UNION ALL ".join(parts)
-    )
+    closure = "closure(descendant, ancestor) AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))"
+    sql = f"WITH {closure}, {', '.join(ctes)} {' UNION ALL '.join(parts)}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [descendants, ancestors, *cte_params, *params])
         return {(kind, topic_id): n for kind, topic_id, n in cursor.fetchall()}
 
 
@@ -432,14 +447,10 @@ class PositionFilterSet(django_filters.FilterSet):
             return qs
         through = qs.model.topics.through
         item = qs.model._meta.model_name
-        return qs.filter(
-            Exists(
-                through.objects.filter(
-                    **{item: OuterRef("pk")},
-                    topic_id__in=descendants_sql(t.pk for t in topics),
-                )
-            )
-        )
+        # The sub-topics come from the tree read once per request: a literal list of ids,
+        # which the planner can estimate (a recursive CTE inside EXISTS it cannot).
+        ids = sorted(self.topic_tree.descendant_ids([t.pk for t in topics]))
+        return qs.filter(Exists(through.objects.filter(**{item: OuterRef("pk")}, topic_id__in=ids)))
 
     def filter_organisation(self, qs, name, organisations):
         if not organisations:
@@ -787,7 +798,7 @@ class PositionFilterSet(django_filters.FilterSet):
 
     def _count_topic(self, statements, resolutions):
         totals = {}
-        for (_kind, topic_id), n in topic_counts(statements, resolutions).items():
+        for (_kind, topic_id), n in topic_counts(statements, resolutions, self.topic_tree).items():
             totals[topic_id] = totals.get(topic_id, 0) + n
         nodes = self.topic_tree.nodes
         return {

@@ -14,7 +14,6 @@ from ..filters import (
     FilterError,
     OrganisationFilterSet,
     PositionFilterSet,
-    TopicTree,
     count_cap,
     heavy_fields,
     latest_by_topic,
@@ -85,9 +84,9 @@ def organisation_detail(request, key):
     positions = PositionFilterSet({"organisation": [organisation.key]})
     statements, resolutions = positions.statements, positions.resolutions
 
-    tree = TopicTree()
+    tree = positions.topic_tree
     counts = {}
-    for (_kind, topic_id), n in topic_counts(statements, resolutions).items():
+    for (_kind, topic_id), n in topic_counts(statements, resolutions, tree).items():
         counts[topic_id] = counts.get(topic_id, 0) + n
     latest = latest_by_topic(statements, resolutions)
     groups = [
