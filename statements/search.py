@@ -930,7 +930,48 @@ def matched(model, query):
     return base.filter(Match(sql, params))
 
 
-def rank_page(query, statements, resolutions, sort, offset, limit, ids):
+def head_matched(model, query):
+    """The model's rows whose title and summary (or section) alone match the query."""
+    from .models import Statement
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    base = model.objects.published() if model is Statement else model.objects.all()
+    return base.filter(Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery]))
+
+
+def find_matches(query, data, statements, resolutions):
+    """({type: up to COUNT_CAP + 1 matching ids}, {types answered from titles alone}).
+
+    A common word's posting list in the whole-text index holds hundreds of thousands of rows,
+    and reading it costs tens of milliseconds even to take the first thousand. When the query
+    has only words and phrases to find (no exclusion, no name), a title or summary match is a
+    match (the whole-text vector holds the title and summary too), so the small title index
+    is asked first: if it alone finds more than the cap, those are the matches counted ("1,000+"),
+    ranked and sampled, and the whole-text index is not read at all for that type."""
+    from .filters import PositionFilterSet
+    from .models import Resolution, Statement
+
+    head_only = set()
+    if query.has_entities or query.tsquery != query.rank_tsquery:
+        return matching_ids(statements, resolutions, COUNT_CAP + 1), head_only
+    head = PositionFilterSet(
+        data,
+        statements=head_matched(Statement, query),
+        resolutions=head_matched(Resolution, query),
+    ).filtered()
+    head_ids = matching_ids(*head, COUNT_CAP + 1)
+    head_only = {kind for kind, found in head_ids.items() if len(found) > COUNT_CAP}
+    if head_only == {"statement", "resolution"}:
+        return head_ids, head_only
+    body = matching_ids(
+        statements.none() if "statement" in head_only else statements,
+        resolutions.none() if "resolution" in head_only else resolutions,
+        COUNT_CAP + 1,
+    )
+    return {kind: head_ids[kind] if kind in head_only else body[kind] for kind in body}, head_only
+
+
+def rank_page(query, statements, resolutions, sort, offset, limit, ids, head_only=()):
     """Phase one: the page's (type, id) rows, in order, without reading any text. `ids` are
     the matches already found (all of them when there are no more than COUNT_CAP)."""
     parts, params = [], []
@@ -949,6 +990,21 @@ def rank_page(query, statements, resolutions, sort, offset, limit, ids):
                 " FROM statements_congress c WHERE c.id = t.congress_id)"
             )
         complete = len(ids[kind]) <= COUNT_CAP
+        if sort == "relevance" and kind in head_only:
+            # Candidates that all match in their titles: order them by the small title vector,
+            # then rank the best few (enough for this page and the next) on the whole text.
+            parts.append(
+                f"SELECT %s AS type, t.id, ts_rank(t.search_vector, %s::tsquery, 1)"
+                f" AS rank, {date_sql} AS date"
+                f" FROM (SELECT h.id FROM {table} h WHERE h.id = ANY(%s)"
+                f" ORDER BY ts_rank(h.search_head, %s::tsquery, 1) DESC, h.id LIMIT %s) c"
+                f" JOIN {table} t ON t.id = c.id"
+            )
+            params += [
+                kind, query.rank_tsquery, ids[kind][:CANDIDATES],
+                query.rank_tsquery, offset + 2 * limit,
+            ]  # fmt: skip
+            continue
         if sort == "relevance":
             first_sql, first_params = "SELECT unnest(%s::bigint[]) AS id", [ids[kind][:CANDIDATES]]
             head = queryset.filter(
@@ -1426,7 +1482,7 @@ def _run(results, query, data, page, base_url):
     # The one pass over the index (and, for phrases, over the rows to check positions) that
     # the counts, the candidates and the facet sample all share.
     try:
-        ids = matching_ids(statements, resolutions, COUNT_CAP + 1)
+        ids, head_only = find_matches(query, data, statements, resolutions)
     except OperationalError:  # the time limit: a phrase of two very common words, say
         transaction.set_rollback(True)
         results.message = (
@@ -1447,7 +1503,14 @@ def _run(results, query, data, page, base_url):
         )
     results.page_number = number
     rows = rank_page(
-        query, statements, resolutions, results.sort, (number - 1) * PER_PAGE, PER_PAGE, ids
+        query,
+        statements,
+        resolutions,
+        results.sort,
+        (number - 1) * PER_PAGE,
+        PER_PAGE,
+        ids,
+        head_only,
     )
     results.positions = positions.hydrate(rows)
     found = snippets(query, rows)

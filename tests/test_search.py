@@ -228,6 +228,21 @@ def test_title_match_outranks_a_passing_mention(corpus):
     assert ranked.index("thb-title") < ranked.index("annual-report")
 
 
+def test_common_words_are_answered_from_titles(corpus, monkeypatch):
+    # With a cap of 2, "labour" is "common" among statements: three of their titles say it
+    # (child-labour, child-labor-us, forced-labour), so the whole-text index is not needed to
+    # say "2+", and those three are the candidates; the one resolution is found as usual.
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    results = run("labour")
+    assert results.count_is_capped
+    assert set(keys(results)) == {
+        "child-labour",
+        "child-labor-us",
+        "forced-labour",
+        "lo-2009-solidarity",
+    }
+
+
 def test_sort_by_date(corpus):
     newest = keys(run("labour", sort="newest"))
     dates = {s.key: s.date for s in Statement.objects.all()}
