@@ -939,6 +939,29 @@ def head_matched(model, query):
     return base.filter(Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery]))
 
 
+# The title index is asked first only for queries that the vocabulary says match more texts
+# than this: for rarer ones the whole-text index is cheap, and one query is cheaper than two.
+HEAD_FIRST_FROM = 20_000
+
+
+def estimated_matches(query):
+    """How many texts the query's words are in, from the vocabulary's counts: the largest for
+    a query of alternatives, the smallest when words are ANDed or in a phrase."""
+    lexemes = sorted(
+        {lex.replace("''", "'") for lex in re.findall(r"'((?:[^']|'')+)'", query.rank_tsquery)}
+    )
+    if not lexemes:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(max(documents), 0), coalesce(min(documents), 0)"
+            " FROM statements_searchword WHERE word = ANY(%s)",
+            [lexemes],
+        )
+        most, least = cursor.fetchone()
+    return least if ("&" in query.rank_tsquery or "<" in query.rank_tsquery) else most
+
+
 def find_matches(query, data, statements, resolutions):
     """({type: up to COUNT_CAP + 1 matching ids}, {types answered from titles alone}).
 
@@ -952,7 +975,11 @@ def find_matches(query, data, statements, resolutions):
     from .models import Resolution, Statement
 
     head_only = set()
-    if query.has_entities or query.tsquery != query.rank_tsquery:
+    if (
+        query.has_entities
+        or query.tsquery != query.rank_tsquery
+        or estimated_matches(query) <= HEAD_FIRST_FROM
+    ):
         return matching_ids(statements, resolutions, COUNT_CAP + 1), head_only
     head = PositionFilterSet(
         data,
