@@ -537,10 +537,14 @@ class PositionFilterSet(django_filters.FilterSet):
     def sort_order(self):
         return (self.is_valid() and self.form.cleaned_data.get("sort")) or DEFAULT_SORT
 
-    def ordered(self, sort=None):
+    def ordered(self, sort=None, limit=None):
         """Both types in one list, ordered, as (type, pk) rows: a UNION that sorts and slices
         in PostgreSQL. A resolution's date is its congress's start date or, failing that,
-        its year; undated statements sort last whichever way."""
+        its year; undated statements sort last whichever way.
+
+        With `limit`, each type is first ordered and cut to its first `limit` rows: enough
+        for any slice that ends by then, and an ordered index scan (statement_published_newest,
+        statement_date) that stops there instead of sorting the whole selection."""
         statements = self.statements.annotate(
             item_type=Value("statement"),
             item_id=F("pk"),
@@ -556,7 +560,6 @@ class PositionFilterSet(django_filters.FilterSet):
             ),
             sort_title=F("title"),
         ).values_list("item_type", "item_id", "sort_date", "sort_title")
-        union = statements.order_by().union(resolutions.order_by(), all=True)
         sort = sort or self.sort_order
         if sort == "title":
             order = ["sort_title", F("sort_date").desc(nulls_last=True)]
@@ -564,7 +567,14 @@ class PositionFilterSet(django_filters.FilterSet):
             order = [F("sort_date").asc(nulls_last=True), "sort_title"]
         else:
             order = [F("sort_date").desc(nulls_last=True), "sort_title"]
-        return union.order_by(*order, "item_type", "item_id")
+        order = [*order, "item_type", "item_id"]
+        if limit is None or statements.query.is_empty() or resolutions.query.is_empty():
+            union = statements.order_by().union(resolutions.order_by(), all=True)
+        else:
+            union = statements.order_by(*order)[:limit].union(
+                resolutions.order_by(*order)[:limit], all=True
+            )
+        return union.order_by(*order)
 
     @cached_property
     def counts(self):
@@ -584,6 +594,8 @@ class PositionFilterSet(django_filters.FilterSet):
         paginator = CountedPaginator(
             self.ordered(sort), per_page, count=min(self.count, count_cap())
         )
+        number = paginator.validate_number(number)
+        paginator.object_list = self.ordered(sort, limit=number * per_page)
         page = paginator.page(number)
         page.object_list = self.hydrate(list(page.object_list))
         return page

@@ -431,6 +431,13 @@ class Statement(Text):
         indexes = [
             models.Index(fields=["organisation", "date"], name="statement_organisation_date"),
             models.Index(fields=["date"], name="statement_date"),
+            # The public lists' default order, newest first and undated last: page one is
+            # the first rows of this index, not a sort of every published statement.
+            models.Index(
+                F("date").desc(nulls_last=True),
+                name="statement_published_newest",
+                condition=Q(status=Status.PUBLISHED),
+            ),
             models.Index(fields=["addressed_to"], name="statement_addressed_to"),
             models.Index(fields=["status", "kind"], name="statement_status_kind"),
             GinIndex(fields=["search_vector"], name="statement_search"),
