@@ -109,7 +109,10 @@ def organisation_detail(request, key):
     ]
     addressed = Statement.objects.published().filter(addressed_to=organisation)
     mentioned = Statement.objects.published().filter(mentions=organisation)
-    addressed_count, mentioned_count = addressed.count(), mentioned.count()
+    # "and N more" is shown capped: counting stops one past the cap.
+    enough = count_cap() + LISTED + 1
+    addressed_count = addressed.order_by()[:enough].count()
+    mentioned_count = mentioned.order_by()[:enough].count()
     heavy = heavy_fields(Statement)
     ancestors = []
     parent = organisation.parent
@@ -134,8 +137,9 @@ def organisation_detail(request, key):
                 resolution_count=Count("resolutions")
             ).order_by("-year", "name"),
             "groups": groups,
-            "statement_count": statements.count(),
-            "resolution_count": resolutions.count(),
+            # The timeline's grouped counts already hold both totals.
+            "statement_count": positions.counts[0],
+            "resolution_count": positions.counts[1],
             "timeline": positions.timeline(),
             "addressed": addressed.select_related("organisation").defer(*heavy)[:LISTED],
             "addressed_more": max(0, addressed_count - LISTED),
