@@ -128,6 +128,10 @@ def import_file(path, *, dry_run=False, progress=None):
         progress.phase("updating the search indexes")
         with connection.cursor() as cursor:
             search.flush_search_indexes(cursor)
+            # The public pages filter and count through the tag tables: without statistics
+            # the planner takes a topic's 40,000 tags for 200 texts and loops over them.
+            for model in (Statement, Resolution):
+                cursor.execute(f"ANALYZE {model.topics.through._meta.db_table}")
         return result
     finally:
         progress.close()
