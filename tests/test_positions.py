@@ -523,3 +523,66 @@ def test_timeline_layout():
     assert all(b[1] - a[1] >= 12 for a, b in pairwise(ticks))
     assert all(0 <= left <= 100 for _, left in ticks)
     assert layout_timeline({}, undated=2).bars == []
+
+
+def test_pages_are_slices_of_one_order_of_both_types(client):
+    # Each type is cut to the page's end before the two are merged: every page must still be
+    # its slice of the one order of both types, computed here from the rows themselves.
+    from statements.models import Resolution
+
+    many_positions(60)  # 30 statements and 30 resolutions on trafficking, 2000-2019
+    rows = [
+        (s.date, s.title, "statement", s.pk, s.key)
+        for s in Statement.objects.filter(topics__key="trafficking")
+    ] + [
+        (
+            r.congress.start_date or datetime.date(r.congress.year, 1, 1),
+            r.title,
+            "resolution",
+            r.pk,
+            r.key,
+        )
+        for r in Resolution.objects.filter(topics__key="trafficking").select_related("congress")
+    ]
+    expected = {
+        "newest": [
+            r[4]
+            for r in sorted(sorted(rows, key=lambda r: r[1:4]), key=lambda r: r[0], reverse=True)
+        ],
+        "oldest": [r[4] for r in sorted(rows, key=lambda r: (r[0], *r[1:4]))],
+        "title": [
+            r[4]
+            for r in sorted(
+                sorted(rows, key=lambda r: (r[2], r[3])), key=lambda r: (r[1], -r[0].toordinal())
+            )
+        ],
+    }
+    for sort, order in expected.items():
+        suffix = "" if sort == "newest" else f"&sort={sort}"
+        for number in (1, 2, 3):
+            url = f"/positions/?topic=trafficking{suffix}" + (
+                f"&page={number}" if number > 1 else ""
+            )
+            response = client.get(url)
+            keys = [p.object.key for p in response.context["page"].object_list]
+            assert keys == order[(number - 1) * 20 : number * 20], (sort, number)
+        with override_settings(POSITIONS_COUNT_CAP=25):
+            response = client.get(f"/positions/?topic=trafficking{suffix}&page=2")
+            keys = [p.object.key for p in response.context["page"].object_list]
+            assert keys == order[20:25], sort
+            assert client.get(f"/positions/?topic=trafficking{suffix}&page=3").status_code == 400
+
+
+def test_organisation_page_counts_what_is_addressed_and_mentioned_up_to_the_cap(client):
+    many_positions(40)  # 20 statements addressed to ITUC, each mentioning TUC
+    with override_settings(POSITIONS_COUNT_CAP=5):
+        html = client.get("/organisations/ituc/").content.decode()
+        assert "and 5+ more" in html  # 10 listed, and more than the cap besides
+        html = client.get("/organisations/tuc/").content.decode()
+        assert "and 5+ more" in html
+    with override_settings(POSITIONS_COUNT_CAP=50):
+        html = client.get("/organisations/ituc/").content.decode()
+        assert "and 10 more" in html
+        response = client.get("/organisations/lo/")
+        assert response.context["statement_count"] == 20
+        assert response.context["resolution_count"] == 20
