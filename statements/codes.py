@@ -22,7 +22,10 @@ class OrganisationKind(models.TextChoices):
     EMPLOYERS_ORGANISATION = "employers_organisation", "Employers' organisation"
     GOVERNMENT = "government", "Government body"
     PARLIAMENTARY_BODY = "parliamentary_body", "Parliamentary body"
-    INTERGOVERNMENTAL_ORGANISATION = "intergovernmental_organisation", "Intergovernmental organisation"
+    INTERGOVERNMENTAL_ORGANISATION = (
+        "intergovernmental_organisation",
+        "Intergovernmental organisation",
+    )
     OTHER = "other", "Other"
 
 

@@ -132,13 +132,13 @@ class Organisation(models.Model):
             return f"{self.name} ({self.short_name})"
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("organisation-detail", args=[self.key])
+
     @property
     def label(self):
         """The short form readers know (LO), else the name."""
         return self.short_name or self.name
-
-    def get_absolute_url(self):
-        return reverse("organisation-detail", args=[self.key])
 
     def clean(self):
         if self.parent_id and would_cycle(self, self.parent):
@@ -153,8 +153,12 @@ class Affiliation(models.Model):
     )
     relation = models.CharField(max_length=40, choices=Relation.choices)
     target = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="affiliates")
-    since = models.PositiveSmallIntegerField(null=True, blank=True, validators=[codes.validate_year])
-    until = models.PositiveSmallIntegerField(null=True, blank=True, validators=[codes.validate_year])
+    since = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[codes.validate_year]
+    )
+    until = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[codes.validate_year]
+    )
     note = models.TextField(blank=True)
 
     class Meta:
@@ -224,9 +228,9 @@ class Topic(models.Model):
         """This topic's id and those of every topic below it: a parent topic includes them."""
         ids, frontier = {self.pk}, {self.pk}
         while frontier:
-            frontier = set(
-                Topic.objects.filter(parent__in=frontier).values_list("pk", flat=True)
-            ) - ids
+            frontier = (
+                set(Topic.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - ids
+            )
             ids |= frontier
         return ids
 
@@ -264,7 +268,8 @@ class Congress(models.Model):
         constraints = [
             key_check("congress"),
             models.CheckConstraint(
-                condition=Q(year__range=(codes.YEAR_MIN, codes.YEAR_MAX)), name="congress_year_range"
+                condition=Q(year__range=(codes.YEAR_MIN, codes.YEAR_MAX)),
+                name="congress_year_range",
             ),
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True)
@@ -308,6 +313,10 @@ class Text(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
     @property
     def paragraphs(self):
         return codes.paragraphs(self.text)
@@ -315,16 +324,14 @@ class Text(models.Model):
     def normalise(self):
         self.text = codes.normalise_text(self.text)
 
-    def save(self, *args, **kwargs):
-        self.normalise()
-        super().save(*args, **kwargs)
-
 
 class Resolution(Text):
     """A text adopted by a congress. It belongs to the congress's organisation and year."""
 
     congress = models.ForeignKey(Congress, on_delete=models.PROTECT, related_name="resolutions")
-    kind = models.CharField(max_length=40, choices=ResolutionKind.choices, default=ResolutionKind.OTHER)
+    kind = models.CharField(
+        max_length=40, choices=ResolutionKind.choices, default=ResolutionKind.OTHER
+    )
     section = models.CharField(
         max_length=None, blank=True, help_text="Chapter or section name: Poverty."
     )
@@ -352,7 +359,9 @@ class Resolution(Text):
         constraints = [
             key_check("resolution"),
             choices_check("resolution", "kind", ResolutionKind),
-            models.CheckConstraint(condition=Q(language__regex=r"^[a-z]{2}$"), name="resolution_language_format"),
+            models.CheckConstraint(
+                condition=Q(language__regex=r"^[a-z]{2}$"), name="resolution_language_format"
+            ),
         ]
 
     def get_absolute_url(self):
@@ -370,7 +379,9 @@ class Statement(Text):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="statements"
     )
-    kind = models.CharField(max_length=40, choices=StatementKind.choices, default=StatementKind.OTHER)
+    kind = models.CharField(
+        max_length=40, choices=StatementKind.choices, default=StatementKind.OTHER
+    )
     addressed_to = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -385,9 +396,7 @@ class Statement(Text):
     date = models.DateField(
         null=True, blank=True, help_text="First day of the period that the precision gives."
     )
-    date_precision = models.CharField(
-        max_length=5, choices=DatePrecision.choices, blank=True
-    )
+    date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     summary = models.TextField(blank=True)
     topics = models.ManyToManyField(Topic, blank=True, related_name="statements")
     mentions = models.ManyToManyField(
@@ -418,13 +427,20 @@ class Statement(Text):
             key_check("statement"),
             choices_check("statement", "kind", StatementKind),
             choices_check("statement", "status", Status),
-            models.CheckConstraint(condition=Q(language__regex=r"^[a-z]{2}$"), name="statement_language_format"),
+            models.CheckConstraint(
+                condition=Q(language__regex=r"^[a-z]{2}$"), name="statement_language_format"
+            ),
             # A date always carries its precision, and a coarse date is the period's first day.
             models.CheckConstraint(
                 condition=Q(date__isnull=True, date_precision="")
                 | Q(date__isnull=False, date_precision=DatePrecision.DAY)
                 | Q(date__isnull=False, date_precision=DatePrecision.MONTH, date__day=1)
-                | Q(date__isnull=False, date_precision=DatePrecision.YEAR, date__day=1, date__month=1),
+                | Q(
+                    date__isnull=False,
+                    date_precision=DatePrecision.YEAR,
+                    date__day=1,
+                    date__month=1,
+                ),
                 name="statement_date_precision",
             ),
         ]
@@ -483,11 +499,14 @@ class Quotation(models.Model):
 
     def clean(self):
         self.excerpt = codes.normalise_text(self.excerpt)
-        if self.statement_id and self.excerpt:
-            if self.excerpt not in codes.normalise_text(self.statement.text):
-                raise ValidationError(
-                    {"excerpt": "This passage does not occur word for word in the statement's text."}
-                )
+        if (
+            self.statement_id
+            and self.excerpt
+            and self.excerpt not in codes.normalise_text(self.statement.text)
+        ):
+            raise ValidationError(
+                {"excerpt": "This passage does not occur word for word in the statement's text."}
+            )
 
     @property
     def paragraph_numbers(self):
