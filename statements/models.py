@@ -454,6 +454,14 @@ class Statement(Text):
                 name="statement_published_newest",
                 condition=Q(status=Status.PUBLISHED),
             ),
+            # An organisation page's "addressed to" list: its newest, without scanning the
+            # archive's newest for the few addressed to it.
+            models.Index(
+                F("addressed_to"),
+                F("date").desc(nulls_last=True),
+                name="statement_addressed_newest",
+                condition=Q(status=Status.PUBLISHED),
+            ),
             models.Index(fields=["addressed_to"], name="statement_addressed_to"),
             models.Index(fields=["status", "kind"], name="statement_status_kind"),
             GinIndex(fields=["search_vector"], name="statement_search"),
