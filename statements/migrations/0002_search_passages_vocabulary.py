@@ -15,17 +15,17 @@ INSERT INTO statements_searchpassage (statement_id, number, vector)
 SELECT t.id, p.number, to_tsvector(archive_search_config(t.language), p.paragraph)
 FROM statements_statement t,
      unnest(string_to_array(t.text, E'\n\n')) WITH ORDINALITY AS p(paragraph, number)
-WHERE length(t.text) > 40000 AND p.paragraph <> '';
+WHERE length(t.text) > 20000 AND p.paragraph <> '';
 
 INSERT INTO statements_searchpassage (resolution_id, number, vector)
 SELECT t.id, p.number, to_tsvector(archive_search_config(t.language), p.paragraph)
 FROM statements_resolution t,
      unnest(string_to_array(t.text, E'\n\n')) WITH ORDINALITY AS p(paragraph, number)
-WHERE length(t.text) > 40000 AND p.paragraph <> '';
+WHERE length(t.text) > 20000 AND p.paragraph <> '';
 
 INSERT INTO statements_searchword (word, documents)
-SELECT word, n FROM (SELECT word, count(*) AS n FROM (SELECT w.word FROM statements_statement r, unnest(tsvector_to_array(r.search_vector)) AS w(word) UNION ALL SELECT w.word FROM statements_resolution r, unnest(tsvector_to_array(r.search_vector)) AS w(word)) all_words GROUP BY word) counted
-WHERE word ~ '^[[:alpha:]]{3,30}$';"""
+SELECT word, count(*) FROM (SELECT w.word FROM statements_statement r, unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.summary, '') || ' ' || coalesce(r.text, '')))) AS w(word) UNION ALL SELECT w.word FROM statements_resolution r, unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.section, '') || ' ' || coalesce(r.text, '')))) AS w(word)) all_words
+WHERE word ~ '^[[:alpha:]]{3,30}$' GROUP BY word;"""
 
 DROP_TRIGGERS_SQL = r"""DROP TRIGGER IF EXISTS statements_statement_passages ON statements_statement;
 DROP FUNCTION IF EXISTS statements_statement_passages();
@@ -58,7 +58,7 @@ BEGIN
         END IF;
         DELETE FROM statements_searchpassage WHERE statement_id = NEW.id;
     END IF;
-    IF length(NEW.text) > 40000 THEN
+    IF length(NEW.text) > 20000 THEN
         INSERT INTO statements_searchpassage (statement_id, number, vector)
         SELECT NEW.id, p.number, to_tsvector(archive_search_config(NEW.language), p.paragraph)
         FROM unnest(string_to_array(NEW.text, E'\n\n')) WITH ORDINALITY AS p(paragraph, number)
@@ -90,7 +90,7 @@ BEGIN
         END IF;
         DELETE FROM statements_searchpassage WHERE resolution_id = NEW.id;
     END IF;
-    IF length(NEW.text) > 40000 THEN
+    IF length(NEW.text) > 20000 THEN
         INSERT INTO statements_searchpassage (resolution_id, number, vector)
         SELECT NEW.id, p.number, to_tsvector(archive_search_config(NEW.language), p.paragraph)
         FROM unnest(string_to_array(NEW.text, E'\n\n')) WITH ORDINALITY AS p(paragraph, number)
@@ -118,11 +118,11 @@ CREATE OR REPLACE FUNCTION statements_statement_vocabulary_insert() RETURNS trig
 BEGIN
     INSERT INTO statements_searchword AS v (word, documents)
     SELECT word, n FROM (
-        SELECT word, n FROM (
-            SELECT w.word, count(*) AS n
-            FROM new_rows r, unnest(tsvector_to_array(r.search_vector)) AS w(word)
-            GROUP BY w.word
-        ) per_word WHERE word ~ '^[[:alpha:]]{3,30}$') counted ORDER BY word
+        SELECT w.word, count(*) AS n
+        FROM new_rows r,
+             unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.summary, '') || ' ' || coalesce(r.text, '')))) AS w(word)
+        WHERE w.word ~ '^[[:alpha:]]{3,30}$'
+        GROUP BY w.word) counted ORDER BY word
     ON CONFLICT (word) DO UPDATE SET documents = v.documents + EXCLUDED.documents;
     RETURN NULL;
 END
@@ -131,19 +131,19 @@ CREATE OR REPLACE FUNCTION statements_statement_vocabulary_update() RETURNS trig
 BEGIN
     UPDATE statements_searchword AS v SET documents = v.documents - counted.n
     FROM (
-        SELECT word, n FROM (
-            SELECT w.word, count(*) AS n
-            FROM old_rows r JOIN new_rows x ON x.id = r.id AND x.search_vector IS DISTINCT FROM r.search_vector, unnest(tsvector_to_array(r.search_vector)) AS w(word)
-            GROUP BY w.word
-        ) per_word WHERE word ~ '^[[:alpha:]]{3,30}$') counted WHERE v.word = counted.word;
+        SELECT w.word, count(*) AS n
+        FROM old_rows r JOIN new_rows x ON x.id = r.id AND (x.title IS DISTINCT FROM r.title OR x.summary IS DISTINCT FROM r.summary OR x.text IS DISTINCT FROM r.text),
+             unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.summary, '') || ' ' || coalesce(r.text, '')))) AS w(word)
+        WHERE w.word ~ '^[[:alpha:]]{3,30}$'
+        GROUP BY w.word) counted WHERE v.word = counted.word;
     DELETE FROM statements_searchword WHERE documents <= 0;
     INSERT INTO statements_searchword AS v (word, documents)
     SELECT word, n FROM (
-        SELECT word, n FROM (
-            SELECT w.word, count(*) AS n
-            FROM new_rows r JOIN old_rows x ON x.id = r.id AND x.search_vector IS DISTINCT FROM r.search_vector, unnest(tsvector_to_array(r.search_vector)) AS w(word)
-            GROUP BY w.word
-        ) per_word WHERE word ~ '^[[:alpha:]]{3,30}$') counted ORDER BY word
+        SELECT w.word, count(*) AS n
+        FROM new_rows r JOIN old_rows x ON x.id = r.id AND (x.title IS DISTINCT FROM r.title OR x.summary IS DISTINCT FROM r.summary OR x.text IS DISTINCT FROM r.text),
+             unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.summary, '') || ' ' || coalesce(r.text, '')))) AS w(word)
+        WHERE w.word ~ '^[[:alpha:]]{3,30}$'
+        GROUP BY w.word) counted ORDER BY word
     ON CONFLICT (word) DO UPDATE SET documents = v.documents + EXCLUDED.documents;
     RETURN NULL;
 END
@@ -152,11 +152,11 @@ CREATE OR REPLACE FUNCTION statements_statement_vocabulary_delete() RETURNS trig
 BEGIN
     UPDATE statements_searchword AS v SET documents = v.documents - counted.n
     FROM (
-        SELECT word, n FROM (
-            SELECT w.word, count(*) AS n
-            FROM old_rows r, unnest(tsvector_to_array(r.search_vector)) AS w(word)
-            GROUP BY w.word
-        ) per_word WHERE word ~ '^[[:alpha:]]{3,30}$') counted WHERE v.word = counted.word;
+        SELECT w.word, count(*) AS n
+        FROM old_rows r,
+             unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.summary, '') || ' ' || coalesce(r.text, '')))) AS w(word)
+        WHERE w.word ~ '^[[:alpha:]]{3,30}$'
+        GROUP BY w.word) counted WHERE v.word = counted.word;
     DELETE FROM statements_searchword WHERE documents <= 0;
     RETURN NULL;
 END
@@ -176,11 +176,11 @@ CREATE OR REPLACE FUNCTION statements_resolution_vocabulary_insert() RETURNS tri
 BEGIN
     INSERT INTO statements_searchword AS v (word, documents)
     SELECT word, n FROM (
-        SELECT word, n FROM (
-            SELECT w.word, count(*) AS n
-            FROM new_rows r, unnest(tsvector_to_array(r.search_vector)) AS w(word)
-            GROUP BY w.word
-        ) per_word WHERE word ~ '^[[:alpha:]]{3,30}$') counted ORDER BY word
+        SELECT w.word, count(*) AS n
+        FROM new_rows r,
+             unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.section, '') || ' ' || coalesce(r.text, '')))) AS w(word)
+        WHERE w.word ~ '^[[:alpha:]]{3,30}$'
+        GROUP BY w.word) counted ORDER BY word
     ON CONFLICT (word) DO UPDATE SET documents = v.documents + EXCLUDED.documents;
     RETURN NULL;
 END
@@ -189,19 +189,19 @@ CREATE OR REPLACE FUNCTION statements_resolution_vocabulary_update() RETURNS tri
 BEGIN
     UPDATE statements_searchword AS v SET documents = v.documents - counted.n
     FROM (
-        SELECT word, n FROM (
-            SELECT w.word, count(*) AS n
-            FROM old_rows r JOIN new_rows x ON x.id = r.id AND x.search_vector IS DISTINCT FROM r.search_vector, unnest(tsvector_to_array(r.search_vector)) AS w(word)
-            GROUP BY w.word
-        ) per_word WHERE word ~ '^[[:alpha:]]{3,30}$') counted WHERE v.word = counted.word;
+        SELECT w.word, count(*) AS n
+        FROM old_rows r JOIN new_rows x ON x.id = r.id AND (x.title IS DISTINCT FROM r.title OR x.section IS DISTINCT FROM r.section OR x.text IS DISTINCT FROM r.text),
+             unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.section, '') || ' ' || coalesce(r.text, '')))) AS w(word)
+        WHERE w.word ~ '^[[:alpha:]]{3,30}$'
+        GROUP BY w.word) counted WHERE v.word = counted.word;
     DELETE FROM statements_searchword WHERE documents <= 0;
     INSERT INTO statements_searchword AS v (word, documents)
     SELECT word, n FROM (
-        SELECT word, n FROM (
-            SELECT w.word, count(*) AS n
-            FROM new_rows r JOIN old_rows x ON x.id = r.id AND x.search_vector IS DISTINCT FROM r.search_vector, unnest(tsvector_to_array(r.search_vector)) AS w(word)
-            GROUP BY w.word
-        ) per_word WHERE word ~ '^[[:alpha:]]{3,30}$') counted ORDER BY word
+        SELECT w.word, count(*) AS n
+        FROM new_rows r JOIN old_rows x ON x.id = r.id AND (x.title IS DISTINCT FROM r.title OR x.section IS DISTINCT FROM r.section OR x.text IS DISTINCT FROM r.text),
+             unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.section, '') || ' ' || coalesce(r.text, '')))) AS w(word)
+        WHERE w.word ~ '^[[:alpha:]]{3,30}$'
+        GROUP BY w.word) counted ORDER BY word
     ON CONFLICT (word) DO UPDATE SET documents = v.documents + EXCLUDED.documents;
     RETURN NULL;
 END
@@ -210,11 +210,11 @@ CREATE OR REPLACE FUNCTION statements_resolution_vocabulary_delete() RETURNS tri
 BEGIN
     UPDATE statements_searchword AS v SET documents = v.documents - counted.n
     FROM (
-        SELECT word, n FROM (
-            SELECT w.word, count(*) AS n
-            FROM old_rows r, unnest(tsvector_to_array(r.search_vector)) AS w(word)
-            GROUP BY w.word
-        ) per_word WHERE word ~ '^[[:alpha:]]{3,30}$') counted WHERE v.word = counted.word;
+        SELECT w.word, count(*) AS n
+        FROM old_rows r,
+             unnest(tsvector_to_array(to_tsvector('simple', coalesce(r.title, '') || ' ' || coalesce(r.section, '') || ' ' || coalesce(r.text, '')))) AS w(word)
+        WHERE w.word ~ '^[[:alpha:]]{3,30}$'
+        GROUP BY w.word) counted WHERE v.word = counted.word;
     DELETE FROM statements_searchword WHERE documents <= 0;
     RETURN NULL;
 END
