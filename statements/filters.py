@@ -54,7 +54,7 @@ from django.utils.safestring import mark_safe
 
 from . import codes
 from .codes import OrganisationKind, StatementKind, Status
-from .models import Alias, Organisation, Resolution, Statement, Topic
+from .models import Alias, Organisation, Resolution, Statement, Topic, public
 
 TYPE_CHOICES = [("statement", "Statements"), ("resolution", "Resolutions")]
 SORT_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first"), ("title", "Title A to Z")]
@@ -268,11 +268,6 @@ class TopicTree:
         return self
 
 
-def _public(model):
-    """Everything of this type that the public pages show."""
-    return Statement.objects.published() if model is Statement else Resolution.objects.all()
-
-
 def _id_subquery(queryset):
     if queryset.query.is_empty():
         return None
@@ -310,7 +305,7 @@ def topic_counts(statements, resolutions, tree=None):
             f"SELECT x.{item} AS item, x.topic_id"
             f" FROM {connection.ops.quote_name(through._meta.db_table)} x"
         )
-        if subquery != _id_subquery(_public(model)):
+        if subquery != _id_subquery(public(model)):
             ctes.append(f"{tags} AS MATERIALIZED ({select} WHERE x.{item} IN ({subquery[0]}))")
             cte_params += subquery[1]
         elif model is Statement:

@@ -224,16 +224,6 @@ class Topic(models.Model):
         if self.parent_id and would_cycle(self, self.parent):
             raise ValidationError({"parent": "This parent would make a cycle of topics."})
 
-    def descendant_ids(self):
-        """This topic's id and those of every topic below it: a parent topic includes them."""
-        ids, frontier = {self.pk}, {self.pk}
-        while frontier:
-            frontier = (
-                set(Topic.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - ids
-            )
-            ids |= frontier
-        return ids
-
 
 class Alias(models.Model):
     """Another name a topic goes by: a synonym or an acronym (THB)."""
@@ -477,9 +467,11 @@ class Statement(Text):
         """The date as the format writes it, to its precision: 2009, 2009-05, 2009-05-12."""
         return codes.format_partial_date(self.date, self.date_precision)
 
-    @property
-    def is_published(self):
-        return self.status == Status.PUBLISHED
+
+def public(model):
+    """What the public pages show of statements or resolutions: drafts are the editors' alone
+    (resolutions have no status: a congress adopted them)."""
+    return model.objects.published() if model is Statement else model.objects.all()
 
 
 class Quotation(models.Model):

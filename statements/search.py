@@ -923,20 +923,18 @@ def _sql(queryset):
 
 def matched(model, query):
     """The model's rows that the query finds (published statements only)."""
-    from .models import Statement
+    from .models import public
 
     sql, params = query.predicate(model)
-    base = model.objects.published() if model is Statement else model.objects.all()
-    return base.filter(Match(sql, params))
+    return public(model).filter(Match(sql, params))
 
 
 def head_matched(model, query):
     """The model's rows whose title and summary (or section) alone match the query."""
-    from .models import Statement
+    from .models import public
 
     table = connection.ops.quote_name(model._meta.db_table)
-    base = model.objects.published() if model is Statement else model.objects.all()
-    return base.filter(Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery]))
+    return public(model).filter(Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery]))
 
 
 # The title index is asked first only for queries that the vocabulary says match more texts

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from statements.filters import TopicTree
 from statements.models import (
     Affiliation,
     Alias,
@@ -546,5 +547,6 @@ def test_descendant_ids_include_every_level(topic):
     forced = Topic.objects.create(key="forced-labour", name="Forced labour", parent=topic)
     debt = Topic.objects.create(key="debt-bondage", name="Debt bondage", parent=forced)
     Topic.objects.create(key="poverty", name="Poverty")
-    assert topic.descendant_ids() == {topic.pk, forced.pk, debt.pk}
-    assert debt.descendant_ids() == {debt.pk}
+    tree = TopicTree()
+    assert tree.descendant_ids([topic.pk]) == {topic.pk, forced.pk, debt.pk}
+    assert tree.descendant_ids([debt.pk]) == {debt.pk}

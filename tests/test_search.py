@@ -22,7 +22,6 @@ from statements.models import (
     Statement,
     Topic,
 )
-from tests.browser.builders import PLAIN_STATIC
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +32,7 @@ FILLER = (
 
 
 @pytest.fixture(autouse=True)
-def _plain_static(settings):
-    settings.STORAGES = PLAIN_STATIC
+def _fresh_search_configs():
     search.forget_configs()
     yield
     search.forget_configs()

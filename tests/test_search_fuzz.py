@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from statements import search
 from statements.models import Alias, Organisation, Statement, Topic
-from tests.browser.builders import PLAIN_STATIC
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,6 @@ queries = st.one_of(
 
 @pytest.fixture
 def small_archive(settings):
-    settings.STORAGES = PLAIN_STATIC
     search.forget_configs()
     lo = Organisation.objects.create(key="lo", name="Norwegian Confederation", short_name="LO")
     thb = Topic.objects.create(key="thb", name="Trafficking in human beings")

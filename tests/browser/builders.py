@@ -15,11 +15,6 @@ from statements.models import (
     Topic,
 )
 
-PLAIN_STATIC = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
-
 # key: (name, parent key, aliases)
 TOPICS = {
     "labour-rights": ("Labour rights", None, []),
