@@ -647,18 +647,19 @@ def expand_names(groups):
 # --- Configurations -----------------------------------------------------------------------------
 
 CONFIGS_TTL = 300  # seconds
-_configs = {"at": -CONFIGS_TTL, "value": ("english",)}
+_configs = {"at": -CONFIGS_TTL, "value": {"english": 1.0}}
 
 
-def search_configs():
-    """The text search configurations of the languages the archive holds: a query is read in
-    each of them and the readings ORed, so it matches texts in every language with the index
-    (each configuration is a constant). Read with a loose index scan over the language
-    indexes; kept a few minutes."""
+def config_shares():
+    """{configuration: share of the archive's texts}, for the languages the archive holds: a
+    query is read in each configuration and the readings ORed, so it matches texts in every
+    language with the index (each configuration is a constant). The languages come from a loose
+    index scan over the language indexes (exact); the shares from the planner's statistics
+    when the table has them, else from a count (a small or fresh table). Kept a few minutes."""
     now = time.monotonic()
     if now - _configs["at"] < CONFIGS_TTL:
         return _configs["value"]
-    languages = set()
+    counts = {}
     with connection.cursor() as cursor:
         for table in SEARCHED_TABLES:
             cursor.execute(
@@ -670,13 +671,47 @@ def search_configs():
                     FROM l WHERE l.language IS NOT NULL
                 ) SELECT language FROM l WHERE language IS NOT NULL"""
             )
-            languages |= {row[0] for row in cursor.fetchall()}
-    configs = {LANGUAGE_CONFIGS.get(language, FALLBACK_CONFIG) for language in languages}
-    configs.add("english")
+            languages = [row[0] for row in cursor.fetchall()]
+            for language, count in _language_counts(cursor, table, languages).items():
+                counts[language] = counts.get(language, 0) + count
+    shares = {}
+    total = sum(counts.values()) or 1
+    for language, count in counts.items():
+        config = LANGUAGE_CONFIGS.get(language, FALLBACK_CONFIG)
+        shares[config] = shares.get(config, 0) + count / total
+    shares.setdefault("english", 0.0)
     # English first, the fallback last: the order only matters for display and tests.
-    value = tuple(sorted(configs, key=lambda c: (c != "english", c == FALLBACK_CONFIG, c)))
+    order = sorted(shares, key=lambda c: (c != "english", c == FALLBACK_CONFIG, c))
+    value = {config: shares[config] for config in order}
     _configs.update(at=now, value=value)
     return value
+
+
+def _language_counts(cursor, table, languages):
+    """{language: number of rows (estimated on a large table)}."""
+    cursor.execute(
+        "SELECT c.reltuples, s.most_common_vals::text::text[], s.most_common_freqs"
+        " FROM pg_class c LEFT JOIN pg_stats s ON s.tablename = c.relname"
+        " AND s.attname = 'language' AND s.schemaname = current_schema()"
+        " WHERE c.oid = %s::regclass",
+        [table],
+    )
+    rows, values, freqs = cursor.fetchone() or (-1, None, None)
+    if rows < 100_000 or values is None:
+        cursor.execute(f"SELECT language, count(*) FROM {table} GROUP BY language")
+        return dict(cursor.fetchall())
+    common = dict(zip(values, freqs, strict=True))
+    rest = [language for language in languages if language not in common]
+    left = max(0.0, 1.0 - sum(common.values()))
+    return {
+        language: rows * common.get(language, left / len(rest) if rest else 0.0)
+        for language in languages
+    }
+
+
+def search_configs():
+    """The configurations of the archive's languages, English first."""
+    return tuple(config_shares())
 
 
 def forget_configs():
@@ -705,11 +740,38 @@ def _not(part):
     return f"!( {part} )" if part else ""
 
 
-def compile_terms(groups, configs):
+# A phrase must stand inside one field: the stored vector joins title, summary and body end to
+# end, so "labour trafficking" would otherwise match a title ending in "labour" above a body
+# starting with "Trafficking". Each field has its own weight (WEIGHTS), and a phrase is asked
+# for in each weight in turn. Headlines ignore weights; paragraph vectors have none (see
+# without_fields).
+FIELD_WEIGHTS = "ABC"
+LEXEME_RE = re.compile(r"('(?:[^']|'')+')(?::[A-D]+)?")
+
+
+def within_fields(tsquery):
+    if "<" not in tsquery:
+        return tsquery
+    return _or(LEXEME_RE.sub(rf"\1:{weight}", tsquery) for weight in FIELD_WEIGHTS)
+
+
+def without_fields(tsquery):
+    """The tsquery with its weights taken off, for the unweighted paragraph vectors."""
+    return LEXEME_RE.sub(r"\1", tsquery)
+
+
+# A word that is a stop word in the languages of at least this share of the archive's texts is
+# left out of the query, as PostgreSQL leaves out stop words ("the" in an English archive);
+# one that is a stop word only in a few texts' language ("war" in German) is searched for,
+# and those texts cannot match it.
+STOP_WORD_SHARE = 0.5
+
+
+def compile_terms(groups, shares):
     """Each term's tsquery, as PostgreSQL's own text: its words read in every configuration
-    (and in the other spelling), a topic's every name as a phrase. A term that is a stop word
-    in some configuration is dropped, as PostgreSQL drops stop words: texts in that language
-    could not match it. One query whatever the number of terms."""
+    (and in the other spelling), a topic's every name as a phrase. One query whatever the
+    number of terms."""
+    configs = list(shares)
     expressions, params, slots = [], [], []
     for group in groups:
         for term in group:
@@ -742,10 +804,11 @@ def compile_terms(groups, configs):
     per_reading = len(configs)
     for term, _readings, slot in slots:
         own = [values[i] for i in slot[:per_reading]]
-        if any(not v for v in own):
-            compiled[id(term)] = ""  # a stop word (in at least one language): ignored
+        stopped = sum(shares[c] for c, v in zip(configs, own, strict=True) if not v)
+        if not any(own) or stopped >= STOP_WORD_SHARE:
+            compiled[id(term)] = ""  # a stop word in most of the archive's texts: ignored
             continue
-        compiled[id(term)] = _or(values[i] for i in slot)
+        compiled[id(term)] = _or(within_fields(values[i]) for i in slot)
     return compiled
 
 
@@ -788,7 +851,7 @@ class CompiledQuery:
                     f"({sql} OR {table}.id = ANY(ARRAY(SELECT {fk} FROM statements_searchpassage"
                     f" WHERE vector @@ %s::tsquery AND {fk} IS NOT NULL)))"
                 )
-                params.append(self.tsquery)
+                params.append(without_fields(self.tsquery))
             return sql, params
         and_parts, params = [], []
         for group in self.groups:
@@ -833,8 +896,7 @@ TOPIC_BELOW_SQL = (
 
 
 def compile_query(text, groups):
-    configs = search_configs()
-    compiled_terms = compile_terms(groups, configs)
+    compiled_terms = compile_terms(groups, config_shares())
     query = CompiledQuery(text, groups, term_tsqueries=compiled_terms)
     whole, ranked = [], []
     for group in groups:
@@ -1149,7 +1211,7 @@ def snippets(query, rows):
             WHERE t.id = ANY(%s)""")
         params += [
             kind, sentinels, tsq, TITLE_OPTIONS, sentinels, tsq, HEADLINE_OPTIONS, pattern,
-            tsq, ids,
+            without_fields(tsq), ids,
         ]  # fmt: skip
     if not parts:
         return {}

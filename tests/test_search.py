@@ -260,6 +260,39 @@ def test_quoted_phrase_needs_the_words_together(corpus):
     assert "scattered" not in found  # has "forced" and "labour", apart
 
 
+def test_a_phrase_stays_inside_one_field(corpus):
+    # The title ends in "labour" and the body starts with "Trafficking": side by side in the
+    # stored vector, but not a phrase a reader would recognise.
+    statement("boundary", "Report on labour", "Trafficking rose in the region.", corpus["tuc"])
+    statement(
+        "together", "Regional report", "Labour trafficking rose in the region.", corpus["tuc"]
+    )
+    assert keys(run('"labour trafficking"')) == ["together"]
+    assert {"boundary", "together"} <= set(keys(run("labour trafficking")))
+    # Inside the title, a phrase is found as before.
+    assert keys(run('"report on labour"')) == ["boundary"]
+
+
+def test_a_stop_word_of_a_minority_language_is_still_searched(corpus):
+    # "war" is a German stop word ("was"). With one German text among a dozen English ones it
+    # is searched for; "the", an English stop word, is still left out.
+    statement("german", "Bericht", "Die Lage war schwierig.", corpus["lo"], language="de")
+    statement("war", "The war on poverty", "Poverty is a war we must win.", corpus["tuc"])
+    assert keys(run("war")) == ["war"]
+    assert keys(run("the war")) == ["war"]
+    assert "only has very common words" in run("the").message
+
+
+def test_a_stop_word_of_most_texts_is_left_out(corpus):
+    # In an archive that is mostly German, "war" is a stop word, as "the" is in English.
+    for number in range(20):
+        statement(f"de-{number}", f"Bericht {number}", "Die Lage war ernst.", corpus["lo"],
+                  language="de")  # fmt: skip
+    statement("war", "The war on poverty", "Poverty is a war we must win.", corpus["tuc"])
+    assert "only has very common words" in run("war").message
+    assert keys(run("war poverty")) == ["war"]
+
+
 def test_or_finds_either(corpus):
     assert {"norwegian", "pensions"} <= set(keys(run("menneskehandel OR pensions")))
     assert keys(run("menneskehandel pensions")) == []
