@@ -232,8 +232,10 @@ def acronym(name):
 SEARCH_INDEXES = {
     "statement_search": "statements_statement USING gin (search_vector)",
     "statement_search_head": "statements_statement USING gin (search_head)",
+    "statement_search_pairs": "statements_statement USING gin (search_pairs)",
     "resolution_search": "statements_resolution USING gin (search_vector)",
     "resolution_search_head": "statements_resolution USING gin (search_head)",
+    "resolution_search_pairs": "statements_resolution USING gin (search_pairs)",
 }
 
 

@@ -332,6 +332,12 @@ class Resolution(Text):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+    # Its word pairs, which answer phrases from the index (see search.PAIRS_FUNCTION_SQL).
+    search_pairs = models.GeneratedField(
+        expression=search.WordPairs(search.weighted_vector(("title", "section", "text"))),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     # Title and section alone: a small index that finds the strongest matches of common words.
     search_head = models.GeneratedField(
         expression=search.weighted_vector(("title", "section")),
@@ -344,6 +350,7 @@ class Resolution(Text):
         indexes = [
             GinIndex(fields=["search_vector"], name="resolution_search"),
             GinIndex(fields=["search_head"], name="resolution_search_head"),
+            GinIndex(fields=["search_pairs"], name="resolution_search_pairs"),
             models.Index(fields=["language"], name="resolution_language"),
         ]
         constraints = [
@@ -398,6 +405,12 @@ class Statement(Text):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     search_vector = models.GeneratedField(
         expression=search.weighted_vector(("title", "summary", "text")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    # Its word pairs, which answer phrases from the index (see search.PAIRS_FUNCTION_SQL).
+    search_pairs = models.GeneratedField(
+        expression=search.WordPairs(search.weighted_vector(("title", "summary", "text"))),
         output_field=SearchVectorField(),
         db_persist=True,
     )
@@ -456,6 +469,7 @@ class Statement(Text):
             models.Index(fields=["status", "kind"], name="statement_status_kind"),
             GinIndex(fields=["search_vector"], name="statement_search"),
             GinIndex(fields=["search_head"], name="statement_search_head"),
+            GinIndex(fields=["search_pairs"], name="statement_search_pairs"),
             models.Index(fields=["language"], name="statement_language"),
         ]
 

@@ -9,7 +9,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, F, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
@@ -86,6 +86,55 @@ def weighted_vector(fields):
         part = SearchVector(F(name), config=config, weight=WEIGHTS[name])
         vector = part if vector is None else vector + part
     return vector
+
+
+# Word pairs: each lexeme with the next one in the same field and the distance between them
+# ('traffick 2 human' for "trafficking in human"), one lexeme of their own in a second vector.
+# A two-word phrase is then one index lookup, and a longer one the AND of its pairs: no text
+# has to be read to check positions, which for two common words ("human rights", "decent
+# work") would mean reading every text that has both. Elasticsearch's index_phrases does the
+# same. Pairs never cross from one field into the next (their weights differ), nor go past
+# PostgreSQL's position limit (long texts have their paragraphs for that).
+PAIRS_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION archive_word_pairs(vector tsvector) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT coalesce(array_to_tsvector(array_agg(pair)), ''::tsvector) FROM (
+        SELECT CASE WHEN weight = lead(weight) OVER w AND position < 16383
+                    THEN lexeme || ' ' || (lead(position) OVER w - position) || ' '
+                         || lead(lexeme) OVER w
+               END AS pair
+        FROM unnest(vector) u, unnest(u.positions, u.weights) AS p(position, weight)
+        WINDOW w AS (ORDER BY position)
+    ) pairs
+    WHERE pair IS NOT NULL AND octet_length(pair) < 2047
+$$;
+"""
+
+
+class WordPairs(Func):
+    function = "archive_word_pairs"
+    output_field = SearchVectorField()
+
+
+PHRASE_CHAIN_RE = re.compile(r"^'(?:[^']|'')+'(?: <(?:-|\d+)> '(?:[^']|'')+')+$")
+CHAIN_STEP_RE = re.compile(r"'((?:[^']|'')+)'|<(-|\d+)>")
+
+
+def phrase_pairs(tsquery):
+    """The word pairs of a phrase tsquery ('traffick' <2> 'human' <-> 'be'), ANDed, as
+    tsquery text; "" when it is not a simple chain of two or more lexemes."""
+    if not PHRASE_CHAIN_RE.match(tsquery):
+        return ""
+    lexemes, gaps = [], []
+    for lexeme, gap in CHAIN_STEP_RE.findall(tsquery):
+        if lexeme:
+            lexemes.append(lexeme)
+        else:
+            gaps.append("1" if gap == "-" else gap)
+    return " & ".join(
+        f"'{first} {gap} {second}'"
+        for first, gap, second in zip(lexemes, gaps, lexemes[1:], strict=False)
+    )
 
 
 # --- Derived search tables, kept by the database itself ---------------------------------------
@@ -796,11 +845,11 @@ def compile_terms(groups, shares):
                     params += [config, text]
             slots.append((term, readings, slot))
     if not expressions:
-        return {}
+        return {}, {}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT ARRAY[{', '.join(expressions)}]", params)
         values = cursor.fetchone()[0]
-    compiled = {}
+    compiled, pairs = {}, {}
     per_reading = len(configs)
     for term, _readings, slot in slots:
         own = [values[i] for i in slot[:per_reading]]
@@ -808,8 +857,14 @@ def compile_terms(groups, shares):
         if not any(own) or stopped >= STOP_WORD_SHARE:
             compiled[id(term)] = ""  # a stop word in most of the archive's texts: ignored
             continue
-        compiled[id(term)] = _or(within_fields(values[i]) for i in slot)
-    return compiled
+        readings = [values[i] for i in slot if values[i]]
+        compiled[id(term)] = _or(within_fields(v) for v in readings)
+        if term.phrase:
+            # Every reading a chain of two or more words: the phrase has its word pairs.
+            chains = [phrase_pairs(v) for v in readings]
+            if all(chains):
+                pairs[id(term)] = (_or(chains), max(c.count("&") for c in chains) > 0)
+    return compiled, pairs
 
 
 @dataclass
@@ -822,6 +877,8 @@ class CompiledQuery:
     rank_tsquery: str = ""  # what ranks and highlights: the query without its exclusions
     has_entities: bool = False
     term_tsqueries: dict = field(default_factory=dict)
+    # {id(term): (its word pairs as a tsquery, whether they need the positions checked too)}
+    term_pairs: dict = field(default_factory=dict)
     dropped: list = field(default_factory=list)  # terms ignored as stop words
 
     @property
@@ -835,35 +892,53 @@ class CompiledQuery:
     def term_tsquery(self, term):
         return self.term_tsqueries.get(id(term), "")
 
-    def predicate(self, model):
+    def predicate(self, model, column="search_vector"):
         """(sql, params): a boolean SQL condition on the model's table that is true for the
-        texts the query finds. Index-friendly: a single `@@` when the query names no
-        organisation or topic; otherwise index conditions joined by AND and OR, which
-        PostgreSQL combines as bitmaps."""
+        texts the query finds; on `search_head`, for those it finds in their titles and
+        summaries (or sections). Index-friendly: the groups of plain words are one `@@` on
+        the vector, and the rest (phrases through their word pairs, named organisations and
+        topics) are index conditions joined by AND and OR, which PostgreSQL combines as
+        bitmaps."""
         table = connection.ops.quote_name(model._meta.db_table)
-        vector = f"{table}.search_vector"
-        if not self.has_entities:
-            sql, params = f"{vector} @@ %s::tsquery", [self.tsquery]
-            if self.has_phrase:
-                # Phrases in the tails of long texts, past the position limit: their paragraphs.
-                fk = "statement_id" if model._meta.model_name == "statement" else "resolution_id"
-                sql = (
-                    f"({sql} OR {table}.id = ANY(ARRAY(SELECT {fk} FROM statements_searchpassage"
-                    f" WHERE vector @@ %s::tsquery AND {fk} IS NOT NULL)))"
-                )
-                params.append(without_fields(self.tsquery))
-            return sql, params
-        and_parts, params = [], []
+        vector = f"{table}.{column}"
+        whole = column == "search_vector"
+        item = model._meta.model_name
+        plain, and_parts, params = [], [], []
         for group in self.groups:
-            or_parts = []
+            if all(
+                not t.organisation_ids and not t.topic_id and not (whole and t.phrase)
+                for t in group
+            ):
+                plain.append(
+                    _or(_not(self.term_tsquery(t)) if t.negated else self.term_tsquery(t)
+                        for t in group)
+                )  # fmt: skip
+                continue
+            or_parts, group_params = [], []
             for term in group:
                 tsq = self.term_tsquery(term)
                 alternatives, term_params = [], []
-                if tsq:
+                if tsq and whole and id(term) in self.term_pairs:
+                    pairs, check = self.term_pairs[id(term)]
+                    sql = f"{table}.search_pairs @@ %s::tsquery"
+                    term_params.append(pairs)
+                    if check:  # three words or more: their pairs may stand apart
+                        sql = f"({sql} AND {vector} @@ %s::tsquery)"
+                        term_params.append(tsq)
+                    alternatives.append(sql)
+                elif tsq:
                     alternatives.append(f"{vector} @@ %s::tsquery")
                     term_params.append(tsq)
+                if tsq and whole and term.phrase:
+                    # Phrases in the tails of long texts, past the position limit: their
+                    # paragraphs.
+                    alternatives.append(
+                        f"{table}.id = ANY(ARRAY(SELECT {item}_id FROM statements_searchpassage"
+                        f" WHERE vector @@ %s::tsquery AND {item}_id IS NOT NULL))"
+                    )
+                    term_params.append(without_fields(tsq))
                 if term.organisation_ids:
-                    if model._meta.model_name == "statement":
+                    if item == "statement":
                         alternatives.append(f"{table}.organisation_id = ANY(%s)")
                     else:
                         alternatives.append(
@@ -872,7 +947,6 @@ class CompiledQuery:
                         )
                     term_params.append(term.organisation_ids)
                 if term.topic_id:
-                    item = model._meta.model_name
                     alternatives.append(
                         f"{table}.id = ANY(ARRAY(SELECT {item}_id FROM statements_{item}_topics"
                         " WHERE topic_id = ANY(ARRAY(" + TOPIC_BELOW_SQL + "))))"
@@ -882,9 +956,14 @@ class CompiledQuery:
                     continue
                 sql = "(" + " OR ".join(alternatives) + ")"
                 or_parts.append(f"NOT {sql}" if term.negated else sql)
-                params += term_params
+                group_params += term_params
             if or_parts:
                 and_parts.append("(" + " OR ".join(or_parts) + ")")
+                params += group_params
+        plain_tsquery = _and(plain)
+        if plain_tsquery:
+            and_parts.insert(0, f"{vector} @@ %s::tsquery")
+            params.insert(0, plain_tsquery)
         return "(" + " AND ".join(and_parts or ["false"]) + ")", params
 
 
@@ -896,8 +975,8 @@ TOPIC_BELOW_SQL = (
 
 
 def compile_query(text, groups):
-    compiled_terms = compile_terms(groups, config_shares())
-    query = CompiledQuery(text, groups, term_tsqueries=compiled_terms)
+    compiled_terms, pairs = compile_terms(groups, config_shares())
+    query = CompiledQuery(text, groups, term_tsqueries=compiled_terms, term_pairs=pairs)
     whole, ranked = [], []
     for group in groups:
         alternatives, positives = [], []
@@ -992,11 +1071,12 @@ def matched(model, query):
 
 
 def head_matched(model, query):
-    """The model's rows whose title and summary (or section) alone match the query."""
+    """The model's rows that match the query in their title and summary (or section) alone,
+    or by a name it gives (LO's statements for "LO")."""
     from .models import public
 
-    table = connection.ops.quote_name(model._meta.db_table)
-    return public(model).filter(Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery]))
+    sql, params = query.predicate(model, column="search_head")
+    return public(model).filter(Match(sql, params))
 
 
 # The title index is asked first only for queries that the vocabulary says match more texts
@@ -1027,18 +1107,17 @@ def find_matches(query, data, statements, resolutions):
 
     A common word's posting list in the whole-text index holds hundreds of thousands of rows,
     and reading it costs tens of milliseconds even to take the first thousand. When the query
-    has only words and phrases to find (no exclusion, no name), a title or summary match is a
-    match (the whole-text vector holds the title and summary too), so the small title index
-    is asked first: if it alone finds more than the cap, those are the matches counted ("1,000+"),
-    ranked and sampled, and the whole-text index is not read at all for that type."""
+    excludes nothing, a title or summary match is a match (the whole-text vector holds the
+    title and summary too), and so is a statement of an organisation it names; so the small
+    title index (and the organisation index) is asked first: if it alone finds more than the
+    cap, those are the matches counted ("1,000+"), ranked and sampled, and the whole-text
+    index is not read at all for that type."""
     from .filters import PositionFilterSet
     from .models import Resolution, Statement
 
     head_only = set()
-    if (
-        query.has_entities
-        or query.tsquery != query.rank_tsquery
-        or estimated_matches(query) <= HEAD_FIRST_FROM
+    if any(t.negated for g in query.groups for t in g) or (
+        not query.has_entities and estimated_matches(query) <= HEAD_FIRST_FROM
     ):
         return matching_ids(statements, resolutions, COUNT_CAP + 1), head_only
     head = PositionFilterSet(
@@ -1547,10 +1626,12 @@ def search_archive(raw, data=None, *, sort=DEFAULT_SORT, page=1, exact=False, ba
 def run(results, query, data, page, base_url):
     """Run a compiled query into `results`, in one transaction in which PostgreSQL is told to
     prefer the indexes: a text's vector is stored out of line (TOAST), so a sequential scan
-    looks cheap to the planner on a table of long texts while it reads every vector."""
+    looks cheap to the planner on a table of long texts while it reads every vector. JIT
+    compilation is off: the estimates of a scan of a large posting list cross its threshold,
+    and compiling costs more than the few hundred rows a search reads."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('enable_seqscan', 'off', true),"
+            "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true),"
             " set_config('statement_timeout', %s, true)",
             [str(MATCH_TIMEOUT_MS)],
         )

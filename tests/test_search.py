@@ -273,6 +273,27 @@ def test_a_phrase_stays_inside_one_field(corpus):
     assert keys(run('"report on labour"')) == ["boundary"]
 
 
+def test_phrases_are_found_through_their_word_pairs(corpus):
+    with CaptureQueriesContext(connection) as queries:
+        assert keys(run('"child labour persists"')) == ["child-labour"]
+    assert any("search_pairs @@" in q["sql"] for q in queries.captured_queries)
+    # Its pairs ("child labour", "labour persists") both stand in this text, but apart.
+    statement("apart", "Apart", "Child labour is common. Forced labour persists.", corpus["tuc"])
+    assert keys(run('"child labour persists"')) == ["child-labour"]
+    # A stop word keeps its place: "in" is not just any word between the two.
+    statement("gap", "Gap", "Trafficking children human beings.", corpus["tuc"])
+    assert keys(run('"trafficking in human beings"')) == ["thb-title"]
+
+
+def test_a_phrase_can_be_excluded_or_an_alternative(corpus):
+    found = set(keys(run('labour -"child labour"')))
+    assert {"forced-labour", "scattered"} <= found
+    assert "child-labour" not in found
+    assert "child-labor-us" in found  # a quoted phrase is literal: "child labor" is not it
+    assert {"forced-labour", "pensions"} <= set(keys(run('"forced labour" OR pensions')))
+    assert "scattered" not in keys(run('"forced labour" OR pensions'))
+
+
 def test_a_stop_word_of_a_minority_language_is_still_searched(corpus):
     # "war" is a German stop word ("was"). With one German text among a dozen English ones it
     # is searched for; "the", an English stop word, is still left out.
@@ -518,7 +539,9 @@ def test_edits_are_searchable_at_once(corpus):
     s.text = "Apprenticeships open doors for young workers."
     s.save()
     assert keys(run("apprenticeships")) == ["pensions"]
+    assert keys(run('"open doors"')) == ["pensions"]  # its word pairs follow too
     assert "pensions" not in keys(run("prices"))
+    assert "pensions" not in keys(run('"keep pace"'))
     # The vocabulary (of lexemes) follows: the new word is known, the old one is gone.
     assert SearchWord.objects.filter(word="apprenticeship", documents=1).exists()
     assert not SearchWord.objects.filter(word="price").exists()
