@@ -845,11 +845,11 @@ def compile_terms(groups, shares):
                     params += [config, text]
             slots.append((term, readings, slot))
     if not expressions:
-        return {}, {}
+        return {}, {}, {}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT ARRAY[{', '.join(expressions)}]", params)
         values = cursor.fetchone()[0]
-    compiled, pairs = {}, {}
+    compiled, plain, pairs = {}, {}, {}
     per_reading = len(configs)
     for term, _readings, slot in slots:
         own = [values[i] for i in slot[:per_reading]]
@@ -859,12 +859,13 @@ def compile_terms(groups, shares):
             continue
         readings = [values[i] for i in slot if values[i]]
         compiled[id(term)] = _or(within_fields(v) for v in readings)
+        plain[id(term)] = _or(readings)
         if term.phrase:
             # Every reading a chain of two or more words: the phrase has its word pairs.
             chains = [phrase_pairs(v) for v in readings]
             if all(chains):
                 pairs[id(term)] = (_or(chains), max(c.count("&") for c in chains) > 0)
-    return compiled, pairs
+    return compiled, plain, pairs
 
 
 @dataclass
@@ -874,7 +875,11 @@ class CompiledQuery:
     text: str
     groups: list
     tsquery: str = ""  # the whole query (exclusions included), on the texts alone
-    rank_tsquery: str = ""  # what ranks and highlights: the query without its exclusions
+    rank_tsquery: str = ""  # what finds title matches: the query without its exclusions
+    # The same without the fields its phrases are asked for in: what ranks and highlights the
+    # texts already found (the weights of the text's own words still count in ranking);
+    # ts_headline takes a phrase asked for in three fields many times longer.
+    plain_tsquery: str = ""
     has_entities: bool = False
     term_tsqueries: dict = field(default_factory=dict)
     # {id(term): (its word pairs as a tsquery, whether they need the positions checked too)}
@@ -975,11 +980,11 @@ TOPIC_BELOW_SQL = (
 
 
 def compile_query(text, groups):
-    compiled_terms, pairs = compile_terms(groups, config_shares())
+    compiled_terms, plain_terms, pairs = compile_terms(groups, config_shares())
     query = CompiledQuery(text, groups, term_tsqueries=compiled_terms, term_pairs=pairs)
-    whole, ranked = [], []
+    whole, ranked, plain = [], [], []
     for group in groups:
-        alternatives, positives = [], []
+        alternatives, positives, plain_positives = [], [], []
         for term in group:
             tsq = compiled_terms.get(id(term), "")
             if not tsq and not term.organisation_ids and not term.topic_id:
@@ -990,14 +995,20 @@ def compile_query(text, groups):
             alternatives.append(_not(tsq) if term.negated else tsq)
             if not term.negated:
                 positives.append(tsq)
+                plain_positives.append(plain_terms.get(id(term), ""))
         whole.append(_or(alternatives))
         ranked.append(_or(positives))
+        plain.append(_or(plain_positives))
     query.tsquery = _and(whole)
     query.rank_tsquery = _and(ranked)
+    query.plain_tsquery = _and(plain)
     if query.has_entities and not query.rank_tsquery:
         # Only names matched (an acronym that is a stop word, say): rank on their words.
         query.rank_tsquery = _or(
             compiled_terms.get(id(t), "") for g in groups for t in g if not t.negated
+        )
+        query.plain_tsquery = _or(
+            plain_terms.get(id(t), "") for g in groups for t in g if not t.negated
         )
     return query
 
@@ -1167,8 +1178,8 @@ def rank_page(query, statements, resolutions, sort, offset, limit, ids, head_onl
                 f" JOIN {table} t ON t.id = c.id"
             )
             params += [
-                kind, query.rank_tsquery, ids[kind][:CANDIDATES],
-                query.rank_tsquery, offset + 2 * limit,
+                kind, query.plain_tsquery, ids[kind][:CANDIDATES],
+                query.plain_tsquery, offset + 2 * limit,
             ]  # fmt: skip
             continue
         if sort == "relevance":
@@ -1189,7 +1200,7 @@ def rank_page(query, statements, resolutions, sort, offset, limit, ids, head_onl
                 f" AS rank, {date_sql} AS date"
                 f" FROM (({first_sql}) UNION ({head_sql})) c JOIN {table} t ON t.id = c.id"
             )
-            params += [kind, query.rank_tsquery, *boost_params, *first_params, *head_params]
+            params += [kind, query.plain_tsquery, *boost_params, *first_params, *head_params]
         elif complete:
             # Every match is known: sort them all by date, exactly.
             parts.append(
@@ -1251,7 +1262,7 @@ def snippets(query, rows):
     Long texts take their passage from the best-matching paragraph (found through its own
     vector), so snippets work to the very end of a 126,000-character speech."""
     sentinels = HIGHLIGHT_START + HIGHLIGHT_STOP + FRAGMENT_BREAK
-    tsq = query.rank_tsquery
+    tsq = query.plain_tsquery
     pattern = lexeme_pattern(tsq)
     parts, params = [], []
     for kind, table, fk in (
@@ -1290,7 +1301,7 @@ def snippets(query, rows):
             WHERE t.id = ANY(%s)""")
         params += [
             kind, sentinels, tsq, TITLE_OPTIONS, sentinels, tsq, HEADLINE_OPTIONS, pattern,
-            without_fields(tsq), ids,
+            tsq, ids,
         ]  # fmt: skip
     if not parts:
         return {}
@@ -1756,17 +1767,17 @@ def unfiltered_facets(results, ids, base_url, extra):
     s_params = [ids["statement"][:FACET_SAMPLE]]
     r_params = [ids["resolution"][:FACET_SAMPLE]]
     results.facets_approximate = any(len(v) > FACET_SAMPLE for v in ids.values())
-    organisation_facet = """
-        SELECT %s, {column}, {label}, count(*) FROM items
-        JOIN statements_organisation o ON o.id = items.f_organisation
-        WHERE {column} <> '' GROUP BY 2, 3"""
+    # Each item carries its organisation's facet values: the organisations are joined once.
     sql = f"""
         WITH RECURSIVE s AS MATERIALIZED ({s_sql}), r AS MATERIALIZED ({r_sql}),
-        items AS (
-            SELECT 'statement' AS type, id, kind, f_organisation, language, f_year
-            FROM s
-            UNION ALL
-            SELECT 'resolution', id, NULL, f_organisation, language, f_year FROM r
+        items AS MATERIALIZED (
+            SELECT i.*, o.key AS o_key, coalesce(nullif(o.short_name, ''), o.name) AS o_label,
+                   o.country AS o_country, o.kind AS o_kind
+            FROM (
+                SELECT 'statement' AS type, id, kind, f_organisation, language, f_year FROM s
+                UNION ALL
+                SELECT 'resolution', id, NULL, f_organisation, language, f_year FROM r
+            ) i JOIN statements_organisation o ON o.id = i.f_organisation
         ),
         closure(ancestor, descendant) AS (
             SELECT id, id FROM statements_topic
@@ -1781,13 +1792,10 @@ def unfiltered_facets(results, ids, base_url, extra):
             FROM statements_resolution_topics WHERE resolution_id IN (SELECT id FROM r)
         )
         SELECT 'type', type, '', count(*) FROM items GROUP BY type
-        UNION ALL {
-        organisation_facet.format(
-            column="o.key", label="coalesce(nullif(o.short_name, ''), o.name)"
-        )
-    }
-        UNION ALL {organisation_facet.format(column="o.country", label="''")}
-        UNION ALL {organisation_facet.format(column="o.kind", label="''")}
+        UNION ALL SELECT %s, o_key, o_label, count(*) FROM items GROUP BY 2, 3
+        UNION ALL SELECT %s, o_country, '', count(*) FROM items WHERE o_country <> ''
+            GROUP BY 2
+        UNION ALL SELECT %s, o_kind, '', count(*) FROM items WHERE o_kind <> '' GROUP BY 2
         UNION ALL SELECT 'kind', kind, '', count(*) FROM items WHERE type = 'statement'
             GROUP BY kind
         UNION ALL SELECT 'language', language, '', count(*) FROM items GROUP BY language
