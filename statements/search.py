@@ -736,6 +736,10 @@ def config_shares():
     return value
 
 
+# Tables this large take their languages' shares from the planner's statistics.
+ESTIMATED_FROM_ROWS = 100_000
+
+
 def _language_counts(cursor, table, languages):
     """{language: number of rows (estimated on a large table)}."""
     cursor.execute(
@@ -746,7 +750,7 @@ def _language_counts(cursor, table, languages):
         [table],
     )
     rows, values, freqs = cursor.fetchone() or (-1, None, None)
-    if rows < 100_000 or values is None:
+    if rows < ESTIMATED_FROM_ROWS or values is None:
         cursor.execute(f"SELECT language, count(*) FROM {table} GROUP BY language")
         return dict(cursor.fetchall())
     common = dict(zip(values, freqs, strict=True))

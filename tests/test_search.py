@@ -314,6 +314,19 @@ def test_a_stop_word_of_most_texts_is_left_out(corpus):
     assert keys(run("war poverty")) == ["war"]
 
 
+def test_language_shares_come_from_the_statistics_on_a_large_archive(corpus, monkeypatch):
+    # By hand from the corpus: 10 published or draft statements in English, 1 in Norwegian,
+    # and the one resolution in English (statistics count every row, drafts included).
+    monkeypatch.setattr(search, "ESTIMATED_FROM_ROWS", 0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE statements_statement")
+        cursor.execute("ANALYZE statements_resolution")
+    shares = search.config_shares()
+    assert set(shares) == {"english", "norwegian"}
+    assert shares["norwegian"] == pytest.approx(1 / 12, abs=0.01)
+    assert shares["english"] == pytest.approx(11 / 12, abs=0.01)
+
+
 def test_or_finds_either(corpus):
     assert {"norwegian", "pensions"} <= set(keys(run("menneskehandel OR pensions")))
     assert keys(run("menneskehandel pensions")) == []
