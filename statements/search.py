@@ -612,8 +612,10 @@ def expand_names(groups):
             f"""
             WITH names AS (
                 SELECT t.id AS topic_id, {NAME_SQL.format("t.name")} AS n FROM statements_topic t
+                WHERE split_part({NAME_SQL.format("t.name")}, ' ', 1) = ANY(%s)
                 UNION ALL
                 SELECT a.topic_id, {NAME_SQL.format("a.name")} FROM statements_alias a
+                WHERE split_part({NAME_SQL.format("a.name")}, ' ', 1) = ANY(%s)
             ), hits AS (
                 SELECT 'topic' AS kind, n AS name, min(topic_id) AS id FROM (
                     SELECT t.id AS topic_id, {NAME_SQL.format("t.name")} AS n
@@ -643,7 +645,7 @@ def expand_names(groups):
                                     WHERE topic_id = hits.id ORDER BY position, id) a
             ) END
             FROM hits""",
-            [names, names, heads, names, names, names],
+            [heads, heads, names, names, heads, names, names, names],
         )
         for kind, name, found_id, all_names in cursor.fetchall():
             if kind == "organisation":
@@ -1805,10 +1807,10 @@ def unfiltered_facets(results, ids, base_url, extra):
         UNION ALL SELECT 'language', language, '', count(*) FROM items GROUP BY language
         UNION ALL SELECT 'year', f_year::text, '', count(*) FROM items
             WHERE f_year IS NOT NULL GROUP BY f_year
-        UNION ALL SELECT 'topic', t.key, t.name, count(DISTINCT (items.type, items.id))
-            FROM items JOIN tags ON tags.type = items.type AND tags.item = items.id
-            JOIN closure c ON c.descendant = tags.topic_id
-            JOIN statements_topic t ON t.id = c.ancestor
+        UNION ALL SELECT 'topic', t.key, t.name, count(*)
+            FROM (SELECT DISTINCT tags.type, tags.item, c.ancestor FROM tags
+                  JOIN closure c ON c.descendant = tags.topic_id) tagged
+            JOIN statements_topic t ON t.id = tagged.ancestor
             GROUP BY t.key, t.name"""
     params = [*s_params, *r_params, "organisation", "country", "organisation_kind"]
     with connection.cursor() as cursor:
