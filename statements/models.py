@@ -332,7 +332,7 @@ class Resolution(Text):
         output_field=SearchVectorField(),
         db_persist=True,
     )
-    # Its word pairs, which answer phrases from the index (see search.PAIRS_FUNCTION_SQL).
+    # Its word pairs, which answer phrases from the index (see search.WordPairs).
     search_pairs = models.GeneratedField(
         expression=search.WordPairs(search.weighted_vector(("title", "section", "text"))),
         output_field=SearchVectorField(),
@@ -408,7 +408,7 @@ class Statement(Text):
         output_field=SearchVectorField(),
         db_persist=True,
     )
-    # Its word pairs, which answer phrases from the index (see search.PAIRS_FUNCTION_SQL).
+    # Its word pairs, which answer phrases from the index (see search.WordPairs).
     search_pairs = models.GeneratedField(
         expression=search.WordPairs(search.weighted_vector(("title", "summary", "text"))),
         output_field=SearchVectorField(),
@@ -536,8 +536,8 @@ class Quotation(models.Model):
 class SearchPassage(models.Model):
     """One paragraph of a long statement or resolution, with its own search vector.
 
-    Derived data, written only by the database triggers that `search.passage_trigger_sql()`
-    creates, so every write path (admin, importer COPY, raw SQL) keeps it current. PostgreSQL
+    Derived data, written only by the database triggers that migration 0002 creates, so every
+    write path (admin, importer COPY, raw SQL) keeps it current. PostgreSQL
     clamps word positions at 16,383 and keeps 256 per word, so a whole-text vector cannot place
     a phrase in the tail of a long speech; paragraph vectors can, and name the paragraph to show.
     """
@@ -573,7 +573,7 @@ class SearchWord(models.Model):
     """The archive's own vocabulary: the lexemes of the stored search vectors (titles,
     summaries and texts, each in its language) with the number of texts that use each: the
     source of "did you mean". Kept by statement-level database triggers (see
-    `search.vocabulary_trigger_sql()`), so it follows every write without parsing again."""
+    migration 0003), so it follows every write without parsing again."""
 
     word = models.TextField(primary_key=True)
     documents = models.PositiveIntegerField(default=0)

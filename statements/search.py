@@ -57,22 +57,6 @@ FALLBACK_CONFIG = "simple"
 WEIGHTS = {"title": "A", "summary": "B", "section": "B", "text": "C"}
 
 
-def config_function_sql():
-    cases = "\n".join(
-        f"        WHEN '{code}' THEN '{config}'::regconfig"
-        for code, config in LANGUAGE_CONFIGS.items()
-    )
-    return f"""
-CREATE OR REPLACE FUNCTION archive_search_config(language text) RETURNS regconfig
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE language
-{cases}
-        ELSE '{FALLBACK_CONFIG}'::regconfig
-    END
-$$;
-"""
-
-
 class SearchConfigFor(Func):
     function = "archive_search_config"
     output_field = TextField()
@@ -94,23 +78,8 @@ def weighted_vector(fields):
 # has to be read to check positions, which for two common words ("human rights", "decent
 # work") would mean reading every text that has both. Elasticsearch's index_phrases does the
 # same. Pairs never cross from one field into the next (their weights differ), nor go past
-# PostgreSQL's position limit (long texts have their paragraphs for that).
-PAIRS_FUNCTION_SQL = """
-CREATE OR REPLACE FUNCTION archive_word_pairs(vector tsvector) RETURNS tsvector
-LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
-    SELECT coalesce(array_to_tsvector(array_agg(pair)), ''::tsvector) FROM (
-        SELECT CASE WHEN weight = lead(weight) OVER w AND position < 16383
-                    THEN lexeme || ' ' || (lead(position) OVER w - position) || ' '
-                         || lead(lexeme) OVER w
-               END AS pair
-        FROM unnest(vector) u, unnest(u.positions, u.weights) AS p(position, weight)
-        WINDOW w AS (ORDER BY position)
-    ) pairs
-    WHERE pair IS NOT NULL AND octet_length(pair) < 2047
-$$;
-"""
-
-
+# PostgreSQL's position limit (long texts have their paragraphs for that). The SQL function,
+# archive_word_pairs(tsvector), is created by migration 0007.
 class WordPairs(Func):
     function = "archive_word_pairs"
     output_field = SearchVectorField()
@@ -138,6 +107,8 @@ def phrase_pairs(tsquery):
 
 
 # --- Derived search tables, kept by the database itself ---------------------------------------
+# The SQL behind them (archive_search_config(), the triggers that keep SearchPassage and
+# SearchWord current) is created by migrations 0001-0003, each carrying its SQL as written.
 
 # Texts longer than this are also indexed paragraph by paragraph (SearchPassage). PostgreSQL
 # clamps word positions at 16,383 and keeps at most 256 positions per lexeme, so a phrase in
@@ -153,152 +124,6 @@ SEARCHED_TABLES = {
     "statements_resolution": ("resolution_id", ("title", "section", "text")),
 }
 
-# Lexemes kept in the vocabulary: letters only, 3 to 30 of them (no numbers, no codes).
-VOCABULARY_WORD_RE = "^[[:alpha:]]{3,30}$"
-
-
-def passage_trigger_sql():
-    """SQL creating the row triggers that keep SearchPassage current for both text tables."""
-    parts = []
-    for table, (fk, _fields) in SEARCHED_TABLES.items():
-        parts.append(f"""
-CREATE OR REPLACE FUNCTION {table}_passages() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        IF NEW.text IS NOT DISTINCT FROM OLD.text
-           AND NEW.language IS NOT DISTINCT FROM OLD.language THEN
-            RETURN NULL;
-        END IF;
-        DELETE FROM statements_searchpassage WHERE {fk} = NEW.id;
-    END IF;
-    IF length(NEW.text) > {LONG_TEXT_CHARS} THEN
-        INSERT INTO statements_searchpassage ({fk}, number, vector)
-        SELECT NEW.id, p.number, to_tsvector(archive_search_config(NEW.language), p.paragraph)
-        FROM unnest(string_to_array(NEW.text, E'\\n\\n')) WITH ORDINALITY AS p(paragraph, number)
-        WHERE p.paragraph <> '';
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER {table}_passages AFTER INSERT OR UPDATE OF text, language ON {table}
-    FOR EACH ROW EXECUTE FUNCTION {table}_passages();
--- Passages go with their text on every delete path (the foreign key does not cascade, so
--- that Django's collector never has to look for them).
-CREATE OR REPLACE FUNCTION {table}_passages_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM statements_searchpassage WHERE {fk} = OLD.id;
-    RETURN OLD;
-END
-$$;
-CREATE TRIGGER {table}_passages_delete BEFORE DELETE ON {table}
-    FOR EACH ROW EXECUTE FUNCTION {table}_passages_delete();
-""")
-    return "\n".join(parts)
-
-
-def vocabulary_trigger_sql():
-    """SQL creating the statement-level triggers that keep SearchWord current.
-
-    They see all rows of an INSERT, COPY, UPDATE or DELETE at once (transition tables), so a
-    bulk import costs one aggregate per statement, not one upsert per row and word. Words are
-    upserted in sorted order so that concurrent writers lock them in the same order."""
-    parts = []
-    for table in SEARCHED_TABLES:
-
-        def words(rows, where=""):
-            # The lexemes of the stored vectors: nothing is parsed again. Count first, then
-            # test the (few, distinct) lexemes against the pattern.
-            return f"""
-        SELECT word, n FROM (
-            SELECT w.word, count(*) AS n
-            FROM {rows} r{where}, unnest(tsvector_to_array(r.search_vector)) AS w(word)
-            GROUP BY w.word
-        ) per_word WHERE word ~ '{VOCABULARY_WORD_RE}'"""
-
-        def changed(other):
-            """Join to the other side of the update, keeping rows whose vector changed."""
-            return (
-                f" JOIN {other} x ON x.id = r.id"
-                " AND x.search_vector IS DISTINCT FROM r.search_vector"
-            )
-
-        add = """
-    INSERT INTO statements_searchword AS v (word, documents)
-    SELECT word, n FROM ({words}) counted ORDER BY word
-    ON CONFLICT (word) DO UPDATE SET documents = v.documents + EXCLUDED.documents;"""
-        remove = """
-    UPDATE statements_searchword AS v SET documents = v.documents - counted.n
-    FROM ({words}) counted WHERE v.word = counted.word;
-    DELETE FROM statements_searchword WHERE documents <= 0;"""
-        removed = words("old_rows", changed("new_rows"))
-        added = words("new_rows", changed("old_rows"))
-        parts.append(f"""
-CREATE OR REPLACE FUNCTION {table}_vocabulary_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{add.format(words=words("new_rows"))}
-    RETURN NULL;
-END
-$$;
-CREATE OR REPLACE FUNCTION {table}_vocabulary_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{remove.format(words=removed)}{add.format(words=added)}
-    RETURN NULL;
-END
-$$;
-CREATE OR REPLACE FUNCTION {table}_vocabulary_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{remove.format(words=words("old_rows"))}
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER {table}_vocabulary_insert AFTER INSERT ON {table}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION {table}_vocabulary_insert();
-CREATE TRIGGER {table}_vocabulary_update AFTER UPDATE ON {table}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION {table}_vocabulary_update();
-CREATE TRIGGER {table}_vocabulary_delete AFTER DELETE ON {table}
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION {table}_vocabulary_delete();
-""")
-    return "\n".join(parts)
-
-
-TRIGGER_SUFFIXES = (
-    "passages",
-    "passages_delete",
-    "vocabulary_insert",
-    "vocabulary_update",
-    "vocabulary_delete",
-)
-
-
-def drop_triggers_sql():
-    parts = []
-    for table in SEARCHED_TABLES:
-        for suffix in TRIGGER_SUFFIXES:
-            parts.append(f"DROP TRIGGER IF EXISTS {table}_{suffix} ON {table};")
-            parts.append(f"DROP FUNCTION IF EXISTS {table}_{suffix}();")
-    return "\n".join(parts)
-
-
-def backfill_sql():
-    """Derive passages and vocabulary for rows written before the triggers existed."""
-    parts = ["TRUNCATE statements_searchpassage, statements_searchword;"]
-    for table, (fk, _fields) in SEARCHED_TABLES.items():
-        parts.append(f"""
-INSERT INTO statements_searchpassage ({fk}, number, vector)
-SELECT t.id, p.number, to_tsvector(archive_search_config(t.language), p.paragraph)
-FROM {table} t,
-     unnest(string_to_array(t.text, E'\\n\\n')) WITH ORDINALITY AS p(paragraph, number)
-WHERE length(t.text) > {LONG_TEXT_CHARS} AND p.paragraph <> '';""")
-    union = " UNION ALL ".join(
-        f"SELECT w.word FROM {table} r, unnest(tsvector_to_array(r.search_vector)) AS w(word)"
-        for table in SEARCHED_TABLES
-    )
-    parts.append(f"""
-INSERT INTO statements_searchword (word, documents)
-SELECT word, n FROM (SELECT word, count(*) AS n FROM ({union}) all_words GROUP BY word) counted
-WHERE word ~ '{VOCABULARY_WORD_RE}';""")
-    return "\n".join(parts)
-
 
 def flush_search_indexes(cursor):
     """Call after a bulk import, in its transaction or after it: moves the rows that the GIN
@@ -310,8 +135,10 @@ def flush_search_indexes(cursor):
     for index in (
         "statement_search",
         "statement_search_head",
+        "statement_search_pairs",
         "resolution_search",
         "resolution_search_head",
+        "resolution_search_pairs",
         "searchpassage_vector",
     ):
         cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
@@ -523,52 +350,9 @@ def normalise_name(text):
     return " ".join(WORD_RE.findall(stripped))
 
 
-# archive_name(text): the SQL twin of normalise_name(), IMMUTABLE so that it can be indexed.
+# archive_name(text): the SQL twin of normalise_name(), IMMUTABLE so that it can be indexed
+# (migration 0004 creates it, with expression and trigram indexes on every name).
 NAME_SQL = "archive_name({})"
-NAME_INDEXES = {
-    "organisation_name_search": ("statements_organisation", "name"),
-    "organisation_short_name_search": ("statements_organisation", "short_name"),
-    "organisation_native_name_search": ("statements_organisation", "native_name"),
-    "topic_name_search": ("statements_topic", "name"),
-    "alias_name_search": ("statements_alias", "name"),
-}
-# Trigram indexes: names containing the query, acronyms close to a misspelt one.
-NAME_TRIGRAM_INDEXES = {
-    "organisation_name_trgm": ("statements_organisation", "name"),
-    "organisation_short_name_trgm": ("statements_organisation", "short_name"),
-    "topic_name_trgm": ("statements_topic", "name"),
-    "alias_name_trgm": ("statements_alias", "name"),
-}
-
-
-def name_function_sql():
-    """The IMMUTABLE name normaliser and its indexes. unaccent() itself is only STABLE (its
-    dictionary could change); naming the dictionary explicitly makes the wrapper safe to
-    index, the usual PostgreSQL recipe."""
-    indexes = "\n".join(
-        f"CREATE INDEX {name} ON {table} (archive_name({column}));"
-        for name, (table, column) in NAME_INDEXES.items()
-    )
-    trigram = "\n".join(
-        f"CREATE INDEX {name} ON {table} USING gin (archive_name({column}) gin_trgm_ops);"
-        for name, (table, column) in NAME_TRIGRAM_INDEXES.items()
-    )
-    return f"""
-CREATE OR REPLACE FUNCTION archive_name(name text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
-    SELECT btrim(regexp_replace(lower(public.unaccent('public.unaccent'::regdictionary, name)),
-                                '[^[:alnum:]]+', ' ', 'g'))
-$$;
-{indexes}
-{trigram}
-"""
-
-
-def drop_name_function_sql():
-    names = [*NAME_INDEXES, *NAME_TRIGRAM_INDEXES]
-    return "".join(f"DROP INDEX IF EXISTS {n};\n" for n in names) + (
-        "DROP FUNCTION IF EXISTS archive_name(text);"
-    )
 
 
 LONGEST_NAME_WORDS = 6
