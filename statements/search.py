@@ -681,6 +681,13 @@ class CompiledQuery:
         return not self.rank_tsquery
 
     @property
+    def head_is_match(self):
+        """Whether a text that the query finds in its title and summary (search_head) alone
+        is a match: when it excludes nothing and has no phrase (a phrase's word pairs are
+        stricter than PostgreSQL's phrase operator on the title vector)."""
+        return not any(t.negated or t.phrase for g in self.groups for t in g)
+
+    @property
     def has_phrase(self):
         return "<" in self.tsquery  # <-> and <N>: phrase operators
 
@@ -903,6 +910,19 @@ def estimated_matches(query):
     return least if ("&" in query.rank_tsquery or "<" in query.rank_tsquery) else most
 
 
+def head_sets(query, data):
+    """(statements, resolutions) that the query finds in their titles and summaries (or by a
+    name it gives), under the positions filters in `data`."""
+    from .filters import PositionFilterSet
+    from .models import Resolution, Statement
+
+    return PositionFilterSet(
+        data,
+        statements=head_matched(Statement, query),
+        resolutions=head_matched(Resolution, query),
+    ).filtered()
+
+
 def find_matches(query, data, statements, resolutions):
     """({type: up to COUNT_CAP + 1 matching ids}, {types answered from titles alone}).
 
@@ -913,20 +933,13 @@ def find_matches(query, data, statements, resolutions):
     title index (and the organisation index) is asked first: if it alone finds more than the
     cap, those are the matches counted ("1,000+"), ranked and sampled, and the whole-text
     index is not read at all for that type."""
-    from .filters import PositionFilterSet
-    from .models import Resolution, Statement
 
     head_only = set()
-    if any(t.negated for g in query.groups for t in g) or (
+    if not query.head_is_match or (
         not query.has_entities and estimated_matches(query) <= HEAD_FIRST_FROM
     ):
         return matching_ids(statements, resolutions, COUNT_CAP + 1), head_only
-    head = PositionFilterSet(
-        data,
-        statements=head_matched(Statement, query),
-        resolutions=head_matched(Resolution, query),
-    ).filtered()
-    head_ids = matching_ids(*head, COUNT_CAP + 1)
+    head_ids = matching_ids(*head_sets(query, data), COUNT_CAP + 1)
     head_only = {kind for kind, found in head_ids.items() if len(found) > COUNT_CAP}
     if head_only == {"statement", "resolution"}:
         return head_ids, head_only
@@ -938,10 +951,13 @@ def find_matches(query, data, statements, resolutions):
     return {kind: head_ids[kind] if kind in head_only else body[kind] for kind in body}, head_only
 
 
-def rank_page(query, statements, resolutions, sort, offset, limit, ids, head_only=()):
+def rank_page(query, statements, resolutions, sort, offset, limit, ids, head_only=(), heads=None):
     """Phase one: the page's (type, id) rows, in order, without reading any text. `ids` are
-    the matches already found (all of them when there are no more than COUNT_CAP)."""
+    the matches already found (all of them when there are no more than COUNT_CAP); `heads`,
+    when the query's title matches are matches, the head_sets() to take candidates from
+    without asking the whole-text index again."""
     parts, params = [], []
+    heads = dict(zip(("statement", "resolution"), heads, strict=True)) if heads else {}
     for kind, queryset, table in (
         ("statement", statements, "statements_statement"),
         ("resolution", resolutions, "statements_resolution"),
@@ -974,9 +990,12 @@ def rank_page(query, statements, resolutions, sort, offset, limit, ids, head_onl
             continue
         if sort == "relevance":
             first_sql, first_params = "SELECT unnest(%s::bigint[]) AS id", [ids[kind][:CANDIDATES]]
-            head = queryset.filter(
-                Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery])
-            )
+            if kind in heads:
+                head = heads[kind]
+            else:
+                head = queryset.filter(
+                    Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery])
+                )
             head_sql, head_params = _sql(head.values("id")[:CANDIDATES])
             boost, boost_params = "0", []
             organisation_ids = sorted(
@@ -1480,6 +1499,7 @@ def _run(results, query, data, page, base_url):
         PER_PAGE,
         ids,
         head_only,
+        heads=head_sets(query, data) if query.head_is_match else None,
     )
     results.positions = positions.hydrate(rows)
     found = snippets(query, rows)
