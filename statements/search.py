@@ -833,7 +833,7 @@ COUNT_CAP = 1_000
 MATCH_TIMEOUT_MS = 3_000
 # Facet counts are computed over at most this many matches of each type: exact below it,
 # labelled approximate above.
-FACET_SAMPLE = 500
+FACET_SAMPLE = 300
 SORTS = {"relevance": "Best match", "newest": "Newest first", "oldest": "Oldest first"}
 DEFAULT_SORT = "relevance"
 
