@@ -996,7 +996,7 @@ def rank_page(query, statements, resolutions, sort, offset, limit, ids, head_onl
                 head = queryset.filter(
                     Match(f"{table}.search_head @@ %s::tsquery", [query.rank_tsquery])
                 )
-            head_sql, head_params = _sql(head.values("id")[:CANDIDATES])
+            head_sql, head_params = _sql(head.order_by().values("id", "search_head")[:CANDIDATES])
             boost, boost_params = "0", []
             organisation_ids = sorted(
                 {i for g in query.groups for t in g if not t.negated for i in t.organisation_ids}
@@ -1004,12 +1004,21 @@ def rank_page(query, statements, resolutions, sort, offset, limit, ids, head_onl
             if organisation_ids and kind == "statement":
                 boost = "CASE WHEN t.organisation_id = ANY(%s) THEN 0.1 ELSE 0 END"
                 boost_params = [organisation_ids]
+            # The title candidates are ordered by their small title vectors first, and only
+            # the best few (enough for this page and the next) ranked on the whole text.
+            best_head_sql = (
+                f"SELECT hh.id FROM ({head_sql}) hh"
+                f" ORDER BY ts_rank(hh.search_head, %s::tsquery, 1) DESC, hh.id LIMIT %s"
+            )
             parts.append(
                 f"SELECT %s AS type, t.id, ts_rank(t.search_vector, %s::tsquery, 1) + {boost}"
                 f" AS rank, {date_sql} AS date"
-                f" FROM (({first_sql}) UNION ({head_sql})) c JOIN {table} t ON t.id = c.id"
+                f" FROM (({first_sql}) UNION ({best_head_sql})) c JOIN {table} t ON t.id = c.id"
             )
-            params += [kind, query.plain_tsquery, *boost_params, *first_params, *head_params]
+            params += [
+                kind, query.plain_tsquery, *boost_params, *first_params, *head_params,
+                query.plain_tsquery, offset + 2 * limit,
+            ]  # fmt: skip
         elif complete:
             # Every match is known: sort them all by date, exactly.
             parts.append(
