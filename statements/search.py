@@ -609,7 +609,9 @@ STOP_WORD_SHARE = 0.5
 def compile_terms(groups, shares):
     """Each term's tsquery, as PostgreSQL's own text: its words read in every configuration
     (and in the other spelling), a topic's every name as a phrase. One query whatever the
-    number of terms."""
+    number of terms. Returns three dicts keyed by id(term): the tsquery that matches (phrases
+    asked for within one field), its plain readings (what ranks and highlights), and for a
+    phrase its word pairs with whether positions must be checked too."""
     configs = list(shares)
     expressions, params, slots = [], [], []
     for group in groups:
@@ -686,10 +688,6 @@ class CompiledQuery:
         is a match: when it excludes nothing and has no phrase (a phrase's word pairs are
         stricter than PostgreSQL's phrase operator on the title vector)."""
         return not any(t.negated or t.phrase for g in self.groups for t in g)
-
-    @property
-    def has_phrase(self):
-        return "<" in self.tsquery  # <-> and <N>: phrase operators
 
     def term_tsquery(self, term):
         return self.term_tsqueries.get(id(term), "")
