@@ -91,6 +91,17 @@ FACET_MAX = 200
 ORGANISATION_FACETS = {"organisation", "country", "organisation_kind"}
 
 
+def facet_labels():
+    """{facet: {value: label}} for the facets whose values are codes."""
+    return {
+        "type": dict(TYPE_CHOICES),
+        "country": codes.country_names(),
+        "organisation_kind": dict(OrganisationKind.choices),
+        "kind": dict(StatementKind.choices),
+        "language": codes.language_names(),
+    }
+
+
 def heavy_fields(model, prefix=""):
     """The stored search vectors (generated columns): large, and never shown in a list."""
     return [prefix + f.name for f in model._meta.concrete_fields if isinstance(f, GeneratedField)]
@@ -787,13 +798,7 @@ class PositionFilterSet(django_filters.FilterSet):
             return self._count_topic(*self.filtered(skip="topic"))
         rows = self._groups(skip=name)
         organisations = self._organisations() if name in ORGANISATION_FACETS else {}
-        labels = {
-            "type": dict(TYPE_CHOICES),
-            "country": codes.country_names(),
-            "organisation_kind": dict(OrganisationKind.choices),
-            "kind": dict(StatementKind.choices),
-            "language": codes.language_names(),
-        }.get(name, {})
+        labels = facet_labels().get(name, {})
         counts = {}
         for kind, organisation_id, language, statement_kind, _year, n in rows:
             if name == "type":

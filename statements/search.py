@@ -16,8 +16,6 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from . import codes
-
 # ISO 639-1 code -> text search configuration shipped with PostgreSQL 15.
 LANGUAGE_CONFIGS = {
     "ar": "arabic",
@@ -582,21 +580,16 @@ def _not(part):
 # A phrase must stand inside one field: the stored vector joins title, summary and body end to
 # end, so "labour trafficking" would otherwise match a title ending in "labour" above a body
 # starting with "Trafficking". Each field has its own weight (WEIGHTS), and a phrase is asked
-# for in each weight in turn. Headlines ignore weights; paragraph vectors have none (see
-# without_fields).
+# for in each weight in turn. Headlines, ranking and the unweighted paragraph vectors use the
+# plain readings instead (compile_terms keeps both).
 FIELD_WEIGHTS = "ABC"
-LEXEME_RE = re.compile(r"('(?:[^']|'')+')(?::[A-D]+)?")
+LEXEME_RE = re.compile(r"('(?:[^']|'')+')")
 
 
 def within_fields(tsquery):
     if "<" not in tsquery:
         return tsquery
     return _or(LEXEME_RE.sub(rf"\1:{weight}", tsquery) for weight in FIELD_WEIGHTS)
-
-
-def without_fields(tsquery):
-    """The tsquery with its weights taken off, for the unweighted paragraph vectors."""
-    return LEXEME_RE.sub(r"\1", tsquery)
 
 
 # A word that is a stop word in the languages of at least this share of the archive's texts is
@@ -666,7 +659,6 @@ class CompiledQuery:
 
     text: str
     groups: list
-    tsquery: str = ""  # the whole query (exclusions included), on the texts alone
     rank_tsquery: str = ""  # what finds title matches: the query without its exclusions
     # The same without the fields its phrases are asked for in: what ranks and highlights the
     # texts already found (the weights of the text's own words still count in ranking);
@@ -674,9 +666,9 @@ class CompiledQuery:
     plain_tsquery: str = ""
     has_entities: bool = False
     term_tsqueries: dict = field(default_factory=dict)
+    term_plain: dict = field(default_factory=dict)  # their plain readings
     # {id(term): (its word pairs as a tsquery, whether they need the positions checked too)}
     term_pairs: dict = field(default_factory=dict)
-    dropped: list = field(default_factory=list)  # terms ignored as stop words
 
     @property
     def is_empty(self):
@@ -736,7 +728,7 @@ class CompiledQuery:
                         f"{table}.id = ANY(ARRAY(SELECT {item}_id FROM statements_searchpassage"
                         f" WHERE vector @@ %s::tsquery AND {item}_id IS NOT NULL))"
                     )
-                    term_params.append(without_fields(tsq))
+                    term_params.append(self.term_plain[id(term)])
                 if term.organisation_ids:
                     if item == "statement":
                         alternatives.append(f"{table}.organisation_id = ANY(%s)")
@@ -776,25 +768,20 @@ TOPIC_BELOW_SQL = (
 
 def compile_query(text, groups):
     compiled_terms, plain_terms, pairs = compile_terms(groups, config_shares())
-    query = CompiledQuery(text, groups, term_tsqueries=compiled_terms, term_pairs=pairs)
-    whole, ranked, plain = [], [], []
+    query = CompiledQuery(
+        text, groups, term_tsqueries=compiled_terms, term_plain=plain_terms, term_pairs=pairs
+    )
+    ranked, plain = [], []
     for group in groups:
-        alternatives, positives, plain_positives = [], [], []
+        positives, plain_positives = [], []
         for term in group:
-            tsq = compiled_terms.get(id(term), "")
-            if not tsq and not term.organisation_ids and not term.topic_id:
-                query.dropped.append(term)
-                continue
             if term.organisation_ids or term.topic_id:
                 query.has_entities = True
-            alternatives.append(_not(tsq) if term.negated else tsq)
             if not term.negated:
-                positives.append(tsq)
+                positives.append(compiled_terms.get(id(term), ""))
                 plain_positives.append(plain_terms.get(id(term), ""))
-        whole.append(_or(alternatives))
         ranked.append(_or(positives))
         plain.append(_or(plain_positives))
-    query.tsquery = _and(whole)
     query.rank_tsquery = _and(ranked)
     query.plain_tsquery = _and(plain)
     if query.has_entities and not query.rank_tsquery:
@@ -921,8 +908,9 @@ def head_sets(query, data):
     ).filtered()
 
 
-def find_matches(query, data, statements, resolutions):
+def find_matches(query, statements, resolutions, heads):
     """({type: up to COUNT_CAP + 1 matching ids}, {types answered from titles alone}).
+    `heads` are the query's head_sets(), or None when its title matches are not matches.
 
     A common word's posting list in the whole-text index holds hundreds of thousands of rows,
     and reading it costs tens of milliseconds even to take the first thousand. When the query
@@ -933,11 +921,9 @@ def find_matches(query, data, statements, resolutions):
     index is not read at all for that type."""
 
     head_only = set()
-    if not query.head_is_match or (
-        not query.has_entities and estimated_matches(query) <= HEAD_FIRST_FROM
-    ):
+    if heads is None or (not query.has_entities and estimated_matches(query) <= HEAD_FIRST_FROM):
         return matching_ids(statements, resolutions, COUNT_CAP + 1), head_only
-    head_ids = matching_ids(*head_sets(query, data), COUNT_CAP + 1)
+    head_ids = matching_ids(*heads, COUNT_CAP + 1)
     head_only = {kind for kind, found in head_ids.items() if len(found) > COUNT_CAP}
     if head_only == {"statement", "resolution"}:
         return head_ids, head_only
@@ -1474,10 +1460,11 @@ def _run(results, query, data, page, base_url):
         data, statements=matched(Statement, query), resolutions=matched(Resolution, query)
     )
     statements, resolutions = positions.filtered()
+    heads = head_sets(query, data) if query.head_is_match else None
     # The one pass over the index (and, for phrases, over the rows to check positions) that
     # the counts, the candidates and the facet sample all share.
     try:
-        ids, head_only = find_matches(query, data, statements, resolutions)
+        ids, head_only = find_matches(query, statements, resolutions, heads)
     except OperationalError:  # the time limit: a phrase of two very common words, say
         transaction.set_rollback(True)
         results.message = (
@@ -1506,7 +1493,7 @@ def _run(results, query, data, page, base_url):
         PER_PAGE,
         ids,
         head_only,
-        heads=head_sets(query, data) if query.head_is_match else None,
+        heads=heads,
     )
     results.positions = positions.hydrate(rows)
     found = snippets(query, rows)
@@ -1569,8 +1556,15 @@ def unfiltered_facets(results, ids, base_url, extra):
     """The positions view's facets (same names, values, labels and links) for a search with
     no filter chosen, counted in one query over the first FACET_SAMPLE matches of each type.
     A parent topic counts the texts of its sub-topics, each text once."""
-    from .codes import OrganisationKind, StatementKind
-    from .filters import FACET_LIMIT, FACETS, TYPE_CHOICES, Facet, FacetValue, canonical_query
+    from .filters import (
+        FACET_LIMIT,
+        FACETS,
+        TYPE_CHOICES,
+        Facet,
+        FacetValue,
+        canonical_query,
+        facet_labels,
+    )
 
     s_sql = (
         "SELECT id, kind, organisation_id AS f_organisation, language,"
@@ -1628,13 +1622,7 @@ def unfiltered_facets(results, ids, base_url, extra):
         cursor.execute(sql, params)
         rows = cursor.fetchall()
 
-    labels = {
-        "type": dict(TYPE_CHOICES),
-        "country": codes.country_names(),
-        "organisation_kind": dict(OrganisationKind.choices),
-        "kind": dict(StatementKind.choices),
-        "language": codes.language_names(),
-    }
+    labels = facet_labels()
     counted = {}
     for facet, value, label, count in rows:
         if facet in labels:
