@@ -12,7 +12,8 @@ of two common words taken from the texts, over --queries of each, each run once 
 then timed:
 
 - the top 20 by rank: RUM's `ORDER BY search_vector <=> query LIMIT 20` against ours, the
-  best of the title matches ranked on the whole text (`search.rank_page`'s title path);
+  best of the title matches ranked on the whole text (the title path of the search's ranking
+  before it ranked every match);
 - the first 1,001 matches (what the count "1,000+" needs): a RUM index scan against the GIN
   bitmap scan of the small title index;
 - the first 1,001 texts holding a phrase: RUM against the word-pairs index.
@@ -40,7 +41,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from statements.search import phrase_pairs  # noqa: E402
+from statements.search.compile import phrase_pairs  # noqa: E402
 
 INDEX = "statement_search_rum_probe"
 

@@ -8,7 +8,7 @@ Query types, about 20 queries each, drawn (from a seed) from the archive's own v
 document frequency: rare words (in under 0.1% of texts), medium (about 1%), common (10-30%),
 two words ANDed (a common and a medium one), a two-word phrase taken from a real text, and an
 OR of two medium words. Each query is run once to warm the cache, then timed, one at a time:
-`search.search_archive()` does all the view does but render the template (parse, expand,
+`search.service.search_archive()` does all the view does but render the template (parse, expand,
 match, rank, the page's headlines, capped counts, facets through the positions FilterSet,
 organisations and topics). The baseline is what a plain design does on the same index: rank
 every match with ts_rank for the top 20, count every match, group every match by
@@ -37,7 +37,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 
-from statements import search  # noqa: E402
+from statements.search.service import search_archive  # noqa: E402
 
 TYPES = ("rare", "medium", "common", "two-word AND", "phrase", "OR of two medium")
 
@@ -105,7 +105,7 @@ def queries(n, seed):
 
 
 def designed(q):
-    results = search.search_archive(q, QueryDict(""), base_url="/search/")
+    results = search_archive(q, QueryDict(""), base_url="/search/")
     return results.count
 
 

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
-from . import codes, search
+from . import codes
 from .codes import Status
 from .forms import (
     AliasForm,
@@ -39,6 +39,7 @@ from .models import (
     Statement,
     Topic,
 )
+from .search.config import FALLBACK_CONFIG, LANGUAGE_CONFIGS
 
 WIDE = "width: min(60em, 100%); box-sizing: border-box"
 # Rows of each kind of text box: a statement's text is long, an affiliation's note a line.
@@ -197,9 +198,7 @@ def full_text_query(model, term):
     in the text search configuration of each language the model's rows use: a constant
     configuration per query lets PostgreSQL use the GIN index."""
     languages = model._default_manager.order_by().values_list("language", flat=True).distinct()
-    configs = sorted(
-        {search.LANGUAGE_CONFIGS.get(code, search.FALLBACK_CONFIG) for code in languages}
-    )
+    configs = sorted({LANGUAGE_CONFIGS.get(code, FALLBACK_CONFIG) for code in languages})
     query = Q(pk__in=[])
     for config in configs:
         query |= Q(search_vector=SearchQuery(term, config=config, search_type="websearch"))

@@ -6,7 +6,8 @@ class StatementsConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self):
-        from .models import Resolution, Statement, protect_many_to_many
+        # The models load only once the app registry is ready: Django's documented place.
+        from .models import Resolution, Statement, protect_many_to_many  # noqa: PLC0415
 
         for tags in (Resolution.topics, Statement.topics, Statement.mentions):
             protect_many_to_many(tags.field)

@@ -2,6 +2,7 @@
 country and language codes. The model fields, the admin forms and the importer all check against
 these, so a value means the same everywhere."""
 
+import datetime
 import re
 from functools import cache
 
@@ -135,7 +136,6 @@ def parse_partial_date(value):
     """'2009' -> (date(2009, 1, 1), 'year'); '2009-05' -> month; '2009-05-12' -> day.
 
     Raises ValueError naming what is wrong, for the importer and the admin alike."""
-    import datetime
 
     match = PARTIAL_DATE_RE.match(value)
     if not match:

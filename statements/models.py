@@ -10,12 +10,13 @@ date ranges; rules that span rows (parent cycles, excerpts found in the text) ar
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import F, Q
+from django.db import connection, models
+from django.db.models import BooleanField, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import MD5
 from django.urls import reverse
 
-from . import codes, search
+from . import codes
 from .codes import (
     DatePrecision,
     OrganisationKind,
@@ -24,6 +25,7 @@ from .codes import (
     StatementKind,
     Status,
 )
+from .search.config import TriggerVectorField
 
 
 class KeyField(models.SlugField):
@@ -281,6 +283,43 @@ class Congress(models.Model):
             raise ValidationError({"end_date": "The congress ends before it starts."})
 
 
+def table(model):
+    """The model's table name, quoted for SQL: raw SQL never spells a table by hand."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def vector_fields(model, prefix=""):
+    """The stored search vectors: large, and never shown in a list."""
+    return [
+        prefix + f.name for f in model._meta.concrete_fields if isinstance(f, TriggerVectorField)
+    ]
+
+
+class TextQuerySet(models.QuerySet):
+    """What the query layer asks of statements and resolutions alike."""
+
+    def published(self):
+        """What the public may see (a resolution has no status: a congress adopted it)."""
+        return self.all()
+
+    def matching(self, query, column="search_vector"):
+        """The texts a compiled search query finds (in `column`: search_head for titles and
+        summaries alone); the query writes its own index-friendly SQL condition."""
+        sql, params = query.predicate(self.model, column=column)
+        return self.filter(RawSQL(sql, params, output_field=BooleanField()))
+
+    def in_topic(self, topic_ids):
+        """Tagged with any of these topics (give them with their sub-topics: TopicTree.below)."""
+        through = self.model.topics.through
+        item = self.model._meta.model_name
+        return self.filter(
+            Exists(through.objects.filter(**{item: OuterRef("pk")}, topic_id__in=topic_ids))
+        )
+
+    def without_vectors(self):
+        return self.defer(*vector_fields(self.model))
+
+
 class Text(models.Model):
     """What statements and resolutions share: a titled text, kept paragraph by paragraph
     (paragraphs are separated by one blank line), in a language, tagged with topics."""
@@ -326,24 +365,14 @@ class Resolution(Text):
         max_length=None, blank=True, help_text="Chapter or section name: Poverty."
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="resolutions")
-    # Kept by PostgreSQL itself, so every save, admin edit and bulk import updates it.
-    search_vector = models.GeneratedField(
-        expression=search.weighted_vector(("title", "section", "text")),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-    # Its word pairs, which answer phrases from the index (see search.WordPairs).
-    search_pairs = models.GeneratedField(
-        expression=search.WordPairs(search.weighted_vector(("title", "section", "text"))),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-    # Title and section alone: a small index that finds the strongest matches of common words.
-    search_head = models.GeneratedField(
-        expression=search.weighted_vector(("title", "section")),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    # Kept by the database's trigger, so every save, admin edit and bulk import updates them:
+    # the whole text, its word pairs (phrases from the index, see search.config.WordPairs),
+    # and title and section alone (a small index for the strongest matches of common words).
+    search_vector = TriggerVectorField(source=("title", "section", "text"))
+    search_pairs = TriggerVectorField(source=("title", "section", "text"), pairs=True)
+    search_head = TriggerVectorField(source=("title", "section"))
+
+    objects = TextQuerySet.as_manager()
 
     class Meta:
         ordering = ["congress", "title"]
@@ -365,7 +394,7 @@ class Resolution(Text):
         return reverse("resolution-detail", args=[self.key])
 
 
-class StatementQuerySet(models.QuerySet):
+class StatementQuerySet(TextQuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
@@ -403,22 +432,9 @@ class Statement(Text):
         help_text="Organisations named in the text.",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    search_vector = models.GeneratedField(
-        expression=search.weighted_vector(("title", "summary", "text")),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-    # Its word pairs, which answer phrases from the index (see search.WordPairs).
-    search_pairs = models.GeneratedField(
-        expression=search.WordPairs(search.weighted_vector(("title", "summary", "text"))),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-    search_head = models.GeneratedField(
-        expression=search.weighted_vector(("title", "summary")),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    search_vector = TriggerVectorField(source=("title", "summary", "text"))
+    search_pairs = TriggerVectorField(source=("title", "summary", "text"), pairs=True)
+    search_head = TriggerVectorField(source=("title", "summary"))
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -483,9 +499,8 @@ class Statement(Text):
 
 
 def public(model):
-    """What the public pages show of statements or resolutions: drafts are the editors' alone
-    (resolutions have no status: a congress adopted them)."""
-    return model.objects.published() if model is Statement else model.objects.all()
+    """What the public pages show of statements or resolutions: drafts are the editors' alone."""
+    return model.objects.published()
 
 
 class Quotation(models.Model):

@@ -20,5 +20,7 @@ urlpatterns = [
     path("congresses/<slug:key>/", texts.congress_detail, name="congress-detail"),
     path("resolutions/<slug:key>/", texts.resolution_detail, name="resolution-detail"),
     path("positions/", positions.positions, name="positions"),
+    path("positions/facets/<slug:name>/", positions.positions_facet, name="positions-facet"),
     path("search/", search.search, name="search"),
+    path("search/facets/<slug:name>/", search.search_facet, name="search-facet"),
 ]

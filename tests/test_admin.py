@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -665,7 +666,6 @@ def test_view_on_site_leads_to_the_public_page(editor, archive, model):
     obj = archive[model]
     content = editor.get(url(model, "change", obj.pk)).content.decode()
     assert "View on site" in content
-    from django.contrib.contenttypes.models import ContentType
 
     shortcut = reverse(
         "admin:view_on_site", args=[ContentType.objects.get_for_model(obj).pk, obj.pk]

@@ -1,8 +1,11 @@
 """Bad input: each error names the line, the field and what is wrong, and nothing from the
 file is written (every table is counted before and after)."""
 
+import io
+
 import pytest
 
+from statements.interchange.progress import BarProgress, LineProgress
 from statements.models import Organisation, Statement
 
 from .test_interchange_support import counts, import_text, run, write
@@ -391,10 +394,6 @@ def test_final_newline_is_optional_but_a_trailing_blank_line_is_not(tmp_path, ar
 
 
 def test_progress_is_plain_lines_off_a_terminal_and_a_bar_on_one():
-    import io
-
-    from statements.interchange.progress import BarProgress, LineProgress
-
     stream = io.StringIO()
     progress = LineProgress(stream, "big.jsonl", interval=0)
     progress.reading(2000)

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from statements.filters import TopicTree
 from statements.models import (
     Affiliation,
     Alias,
@@ -23,6 +22,7 @@ from statements.models import (
     Statement,
     Topic,
 )
+from statements.positions.topics import TopicTree
 
 pytestmark = pytest.mark.django_db
 
@@ -543,10 +543,10 @@ def test_optional_fields_may_be_left_empty(lo, congress):
     assert (resolution.kind, resolution.section, resolution.language) == ("other", "", "en")
 
 
-def test_descendant_ids_include_every_level(topic):
+def test_below_include_every_level(topic):
     forced = Topic.objects.create(key="forced-labour", name="Forced labour", parent=topic)
     debt = Topic.objects.create(key="debt-bondage", name="Debt bondage", parent=forced)
     Topic.objects.create(key="poverty", name="Poverty")
     tree = TopicTree()
-    assert tree.descendant_ids([topic.pk]) == {topic.pk, forced.pk, debt.pk}
-    assert tree.descendant_ids([debt.pk]) == {debt.pk}
+    assert tree.below([topic.pk]) == {topic.pk, forced.pk, debt.pk}
+    assert tree.below([debt.pk]) == {debt.pk}

@@ -4,6 +4,7 @@ hidden everywhere; unknown slugs give the 404 page."""
 import datetime
 
 import pytest
+from django.template.loader import render_to_string
 
 from statements.models import Statement
 from tests.browser.builders import build_archive, expected_keys
@@ -300,7 +301,6 @@ def test_organisation_form_without_a_choice_drops_the_empty_values(client, archi
 @pytest.mark.parametrize("name", ["400.html", "404.html", "500.html"])
 def test_error_templates_render_without_a_request(name):
     # Django's own handlers render 400.html and 500.html with an empty context.
-    from django.template.loader import render_to_string
 
     html = render_to_string(name)
     assert "<h1>" in html and '<html lang="en">' in html

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from statements.filters import PARAMETERS, layout_timeline
-from statements.models import Organisation, Statement
+from statements.models import Organisation, Resolution, Statement, Topic
+from statements.positions.params import PARAMETERS
+from statements.positions.timeline import layout_timeline
 from statements.templatetags.archive import capped
 from tests.browser.builders import (
     ORGANISATIONS,
@@ -497,7 +498,6 @@ def test_long_facets_fold_the_smaller_values_away(client):
 
 def test_a_topic_cycle_written_behind_the_rules_back_does_not_hang(client, archive):
     # The importer and the admin refuse cycles; the pages must still answer if one slips in.
-    from statements.models import Topic
 
     Topic.objects.filter(key="labour-rights").update(parent=archive.topics["child-labour"])
     for url in ["/topics/", "/topics/child-labour/", "/positions/?topic=labour-rights", "/"]:
@@ -528,7 +528,6 @@ def test_timeline_layout():
 def test_pages_are_slices_of_one_order_of_both_types(client):
     # Each type is cut to the page's end before the two are merged: every page must still be
     # its slice of the one order of both types, computed here from the rows themselves.
-    from statements.models import Resolution
 
     many_positions(60)  # 30 statements and 30 resolutions on trafficking, 2000-2019
     rows = [

@@ -9,9 +9,9 @@ import re
 
 import pytest
 from django.db import OperationalError, connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from statements import search
 from statements.models import (
     Alias,
     Congress,
@@ -22,6 +22,7 @@ from statements.models import (
     Statement,
     Topic,
 )
+from statements.search import compile, parse, service, suggest
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +34,9 @@ FILLER = (
 
 @pytest.fixture(autouse=True)
 def _fresh_search_configs():
-    search.forget_configs()
+    compile.forget_configs()
     yield
-    search.forget_configs()
+    compile.forget_configs()
 
 
 def statement(key, title, text, organisation, *, summary="", language="en", status="published",
@@ -192,7 +193,7 @@ def keys(results):
 
 
 def run(q, **kwargs):
-    return search.search_archive(q, **kwargs)
+    return service.search_archive(q, **kwargs)
 
 
 # --- Ranking ----------------------------------------------------------------------------------
@@ -226,20 +227,15 @@ def test_title_match_outranks_a_passing_mention(corpus):
     assert ranked.index("thb-title") < ranked.index("annual-report")
 
 
-def test_common_words_are_answered_from_titles(corpus, monkeypatch):
-    # With a cap of 2, "labour" is "common" among statements: three of their titles say it
-    # (child-labour, child-labor-us, forced-labour), so the whole-text index is not needed to
-    # say "2+", and those three are the candidates; the one resolution is found as usual.
-    monkeypatch.setattr(search, "COUNT_CAP", 2)
-    monkeypatch.setattr(search, "HEAD_FIRST_FROM", 1)
-    results = run("labour")
-    assert results.count_is_capped
-    assert set(keys(results)) == {
-        "child-labour",
-        "child-labor-us",
-        "forced-labour",
-        "lo-2009-solidarity",
-    }
+def test_above_the_cap_title_matches_are_listed_first(corpus):
+    # With a cap of 2, "labour" matches more statements than the cap: the count is exact (and
+    # shown as "2+"), and the two listed are the best of those that have it in their titles.
+    titled = {"child-labour", "child-labor-us", "forced-labour"}
+    with override_settings(POSITIONS_COUNT_CAP=2):
+        results = run("labour")
+        assert results.count_is_capped and results.pages == 1
+        assert results.count == run("labour OR labor").count > 2
+        assert len(keys(results)) == 2 and set(keys(results)) <= titled
 
 
 def test_sort_by_date(corpus):
@@ -317,11 +313,11 @@ def test_a_stop_word_of_most_texts_is_left_out(corpus):
 def test_language_shares_come_from_the_statistics_on_a_large_archive(corpus, monkeypatch):
     # By hand from the corpus: 10 published or draft statements in English, 1 in Norwegian,
     # and the one resolution in English (statistics count every row, drafts included).
-    monkeypatch.setattr(search, "ESTIMATED_FROM_ROWS", 0)
+    monkeypatch.setattr(compile, "ESTIMATED_FROM_ROWS", 0)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE statements_statement")
         cursor.execute("ANALYZE statements_resolution")
-    shares = search.config_shares()
+    shares = compile.config_shares()
     assert set(shares) == {"english", "norwegian"}
     assert shares["norwegian"] == pytest.approx(1 / 12, abs=0.01)
     assert shares["english"] == pytest.approx(11 / 12, abs=0.01)
@@ -469,8 +465,8 @@ def test_bad_filter_is_a_400(client, corpus):
     assert client.get("/search/", {"q": "labour", "sort": "nope"}).status_code == 400
 
 
-def test_pagination_keeps_the_query_and_filters(client, corpus, monkeypatch):
-    monkeypatch.setattr(search, "PER_PAGE", 2)
+@override_settings(POSITIONS_PER_PAGE=2)
+def test_pagination_keeps_the_query_and_filters(client, corpus):
     # By hand: forced-labour, scattered, pensions and annual-report are British (TUC) and
     # match: four results, two pages of two.
     response = client.get("/search/", {"q": "labour OR pensions", "country": "GB"})
@@ -516,10 +512,10 @@ def test_query_is_escaped(client, corpus):
     ("q", "says"),
     [
         ("the of and", "only has very common words"),
-        ("x" * (search.MAX_QUERY_CHARS + 1), "limited to"),
+        ("x" * (parse.MAX_QUERY_CHARS + 1), "limited to"),
         ("-trafficking", "only excludes words"),
         ('"" OR - --', "no words"),
-        (" ".join(f"w{i}" for i in range(search.MAX_TERMS + 1)), "more than"),
+        (" ".join(f"w{i}" for i in range(parse.MAX_TERMS + 1)), "more than"),
     ],
 )
 def test_queries_that_cannot_be_searched_get_a_message(client, corpus, q, says):
@@ -532,7 +528,7 @@ def test_a_search_that_takes_too_long_says_so(client, corpus, monkeypatch):
     def too_slow(*args):
         raise OperationalError("canceling statement due to statement timeout")
 
-    monkeypatch.setattr(search, "matching_ids", too_slow)
+    monkeypatch.setattr(service, "rank_page", too_slow)
     response = client.get("/search/", {"q": '"forced labour"'})
     assert response.status_code == 200
     assert "takes too long to answer exactly" in response.content.decode()
@@ -560,21 +556,19 @@ def test_edits_are_searchable_at_once(corpus):
     assert not SearchWord.objects.filter(word="price").exists()
 
 
-def stored_and_expected(model, fields):
-    """Each row's stored vectors beside the model's declared expressions, computed afresh."""
-    return model.objects.values_list(
-        "search_vector",
-        "search_head",
-        "search_pairs",
-        search.weighted_vector(fields),
-        search.weighted_vector(fields[:2]),
-        search.WordPairs(search.weighted_vector(fields)),
-    )
+VECTORS = ("search_vector", "search_head", "search_pairs")
+
+
+def stored_and_expected(model):
+    """Each row's stored vectors beside the expressions its fields declare, computed afresh."""
+    declared = [model._meta.get_field(name).expression for name in VECTORS]
+    return model.objects.values_list(*VECTORS, *declared)
 
 
 def test_the_trigger_computes_what_the_models_declare(corpus):
     # Migration 0009 computes the vectors in a trigger (one parse for all three); the models
-    # still declare them as generated columns. Whatever the write path, they must agree.
+    # declare each vector's expression (TriggerVectorField). Whatever the write path, they
+    # must agree, and the ORM must never write them.
     s = Statement.objects.create(
         key="fresh", title="Fresh", text="Decent work for all.", organisation=corpus["lo"]
     )
@@ -583,11 +577,15 @@ def test_the_trigger_computes_what_the_models_declare(corpus):
     Statement.objects.filter(key="pensions").update(summary="Pensions and care work.")
     Statement.objects.filter(key="norwegian").update(language="en")
     Resolution.objects.filter(key="lo-2009-solidarity").update(section="Global solidarity")
-    for model, fields in (
-        (Statement, ("title", "summary", "text")),
-        (Resolution, ("title", "section", "text")),
-    ):
-        for vector, head, pairs, *expected in stored_and_expected(model, fields):
+    assert [f.source for f in (Statement._meta.get_field(n) for n in VECTORS)] == [
+        ("title", "summary", "text"),
+        ("title", "summary"),
+        ("title", "summary", "text"),
+    ]
+    for model in (Statement, Resolution):
+        rows = list(stored_and_expected(model))
+        assert rows
+        for vector, head, pairs, *expected in rows:
             assert vector and [vector, head, pairs] == expected
     assert keys(run('"care work"')) == ["pensions"]
 
@@ -667,7 +665,7 @@ def test_query_count_does_not_grow_with_results(client, corpus, django_assert_ma
 
 
 def test_words_are_parsed_like_web_search():
-    groups = search.parse_query('"child labour" OR slavery -"forced" trafficking')
+    groups = parse.parse_query('"child labour" OR slavery -"forced" trafficking')
     shapes = [[(t.text, t.phrase, t.negated) for t in g] for g in groups]
     assert shapes == [
         [("child labour", True, False), ("slavery", False, False)],
@@ -677,16 +675,16 @@ def test_words_are_parsed_like_web_search():
 
 
 def test_spelling_variants():
-    assert search.spelling_variant("labour organisations") == "labor organizations"
-    assert search.spelling_variant("Labor") == "labour"
-    assert search.spelling_variant("organism") is None
-    assert search.spelling_variant("programme centre") == "program center"
+    assert parse.spelling_variant("labour organisations") == "labor organizations"
+    assert parse.spelling_variant("Labor") == "labour"
+    assert parse.spelling_variant("organism") is None
+    assert parse.spelling_variant("programme centre") == "program center"
 
 
 def test_edit_distance_counts_transpositions_once():
-    assert search.edit_distance("chlid", "child") == 1
-    assert search.edit_distance("trafficing", "trafficking") == 1
-    assert search.edit_distance("kitten", "sitting") == 3
+    assert suggest.edit_distance("chlid", "child") == 1
+    assert suggest.edit_distance("trafficing", "trafficking") == 1
+    assert suggest.edit_distance("kitten", "sitting") == 3
 
 
 def test_no_unbalanced_marks(corpus):

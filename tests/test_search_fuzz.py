@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from statements import search
 from statements.models import Alias, Organisation, Statement, Topic
+from statements.search import compile
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ queries = st.one_of(
 
 @pytest.fixture
 def small_archive(settings):
-    search.forget_configs()
+    compile.forget_configs()
     lo = Organisation.objects.create(key="lo", name="Norwegian Confederation", short_name="LO")
     thb = Topic.objects.create(key="thb", name="Trafficking in human beings")
     Alias.objects.create(topic=thb, name="THB")

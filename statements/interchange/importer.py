@@ -16,7 +16,6 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from statements import search
 from statements.models import (
     Affiliation,
     Alias,
@@ -27,6 +26,7 @@ from statements.models import (
     Statement,
     Topic,
 )
+from statements.search.maintenance import flush_search_indexes
 
 from . import schema
 from .reader import LineError, open_lines, parse_line
@@ -127,7 +127,7 @@ def import_file(path, *, dry_run=False, progress=None):
         # Until their pending lists are cleaned, the GIN indexes make the first searches slow.
         progress.phase("updating the search indexes")
         with connection.cursor() as cursor:
-            search.flush_search_indexes(cursor)
+            flush_search_indexes(cursor)
             # The public pages filter and count through the tag tables: without statistics
             # the planner takes a topic's 40,000 tags for 200 texts and loops over them.
             for model in (Statement, Resolution):

@@ -3,6 +3,8 @@
 
 import time
 
+from tqdm import tqdm
+
 from .importer import NullProgress
 
 
@@ -15,7 +17,6 @@ class BarProgress(NullProgress):
         self.bar = None
 
     def reading(self, total_bytes):
-        from tqdm import tqdm
 
         self.bar = tqdm(
             total=total_bytes,

@@ -1,5 +1,5 @@
 """Choosing the statements and resolutions of a partial export with the positions view's own
-FilterSet (statements/filters.py), so that a filter means the same on /positions/ and in
+FilterSet (statements/positions/filterset.py), so that a filter means the same on /positions/ and in
 `export_archive`: values of one filter are ORed, different filters ANDed; a parent topic takes
 in its sub-topics; a resolution belongs to its congress's organisation and year; the statement
 kind keeps statements only; undated statements match no year filter."""
@@ -7,19 +7,10 @@ kind keeps statements only; undated statements match no year filter."""
 from django.http import QueryDict
 
 from statements.models import Resolution, Statement
+from statements.positions.filterset import PositionFilterSet
+from statements.positions.params import FILTERS, InvalidFilters
 
-# Filter name -> help text of its export_archive option.
-FILTERS = {
-    "topic": "topic key (its sub-topics included)",
-    "organisation": "organisation key (a resolution belongs to its congress's organisation)",
-    "country": "ISO 3166-1 alpha-2 code of the author organisation",
-    "organisation_kind": "kind of the author organisation",
-    "kind": "statement kind (keeps statements only)",
-    "type": "statement or resolution",
-    "year_from": "first year (statement date, or the congress year of a resolution)",
-    "year_to": "last year",
-    "language": "ISO 639-1 code",
-}
+__all__ = ["FILTERS", "InvalidSelection", "select_positions"]
 
 
 class InvalidSelection(Exception):
@@ -31,8 +22,6 @@ def select_positions(filters, *, published_only=False):
 
     The positions view shows published statements only; an export includes drafts unless
     `published_only`, so the FilterSet is given every statement as its base."""
-    from statements.filters import InvalidFilters, PositionFilterSet
-
     data = QueryDict(mutable=True)
     for name, values in filters.items():
         data.setlist(name, [str(v) for v in values])

@@ -5,7 +5,7 @@ import django.contrib.postgres.search
 import django.db.models.deletion
 from django.db import migrations, models
 
-import statements.search
+import statements.search.config
 
 # The SQL as it stood when this migration was written: statements/search.py may change,
 # a migration must not.
@@ -256,12 +256,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='resolution',
             name='search_head',
-            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector(models.F('title'), config=statements.search.SearchConfigFor(models.F('language')), weight='A'), '||', django.contrib.postgres.search.SearchVector(models.F('section'), config=statements.search.SearchConfigFor(models.F('language')), weight='B'), django.contrib.postgres.search.SearchConfig(statements.search.SearchConfigFor(models.F('language')))), output_field=django.contrib.postgres.search.SearchVectorField()),
+            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector(models.F('title'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='A'), '||', django.contrib.postgres.search.SearchVector(models.F('section'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='B'), django.contrib.postgres.search.SearchConfig(statements.search.config.SearchConfigFor(models.F('language')))), output_field=django.contrib.postgres.search.SearchVectorField()),
         ),
         migrations.AddField(
             model_name='statement',
             name='search_head',
-            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector(models.F('title'), config=statements.search.SearchConfigFor(models.F('language')), weight='A'), '||', django.contrib.postgres.search.SearchVector(models.F('summary'), config=statements.search.SearchConfigFor(models.F('language')), weight='B'), django.contrib.postgres.search.SearchConfig(statements.search.SearchConfigFor(models.F('language')))), output_field=django.contrib.postgres.search.SearchVectorField()),
+            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector(models.F('title'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='A'), '||', django.contrib.postgres.search.SearchVector(models.F('summary'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='B'), django.contrib.postgres.search.SearchConfig(statements.search.config.SearchConfigFor(models.F('language')))), output_field=django.contrib.postgres.search.SearchVectorField()),
         ),
         migrations.AddIndex(
             model_name='resolution',

@@ -3,7 +3,7 @@
 
 import django.contrib.postgres.indexes
 import django.contrib.postgres.search
-import statements.search
+import statements.search.config
 from django.db import migrations, models
 
 # The SQL as it stood when this migration was written: statements/search.py may change,
@@ -37,12 +37,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='resolution',
             name='search_pairs',
-            field=models.GeneratedField(db_persist=True, expression=statements.search.WordPairs(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector(models.F('title'), config=statements.search.SearchConfigFor(models.F('language')), weight='A'), '||', django.contrib.postgres.search.SearchVector(models.F('section'), config=statements.search.SearchConfigFor(models.F('language')), weight='B'), django.contrib.postgres.search.SearchConfig(statements.search.SearchConfigFor(models.F('language')))), '||', django.contrib.postgres.search.SearchVector(models.F('text'), config=statements.search.SearchConfigFor(models.F('language')), weight='C'), django.contrib.postgres.search.SearchConfig(statements.search.SearchConfigFor(models.F('language'))))), output_field=django.contrib.postgres.search.SearchVectorField()),
+            field=models.GeneratedField(db_persist=True, expression=statements.search.config.WordPairs(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector(models.F('title'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='A'), '||', django.contrib.postgres.search.SearchVector(models.F('section'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='B'), django.contrib.postgres.search.SearchConfig(statements.search.config.SearchConfigFor(models.F('language')))), '||', django.contrib.postgres.search.SearchVector(models.F('text'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='C'), django.contrib.postgres.search.SearchConfig(statements.search.config.SearchConfigFor(models.F('language'))))), output_field=django.contrib.postgres.search.SearchVectorField()),
         ),
         migrations.AddField(
             model_name='statement',
             name='search_pairs',
-            field=models.GeneratedField(db_persist=True, expression=statements.search.WordPairs(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector(models.F('title'), config=statements.search.SearchConfigFor(models.F('language')), weight='A'), '||', django.contrib.postgres.search.SearchVector(models.F('summary'), config=statements.search.SearchConfigFor(models.F('language')), weight='B'), django.contrib.postgres.search.SearchConfig(statements.search.SearchConfigFor(models.F('language')))), '||', django.contrib.postgres.search.SearchVector(models.F('text'), config=statements.search.SearchConfigFor(models.F('language')), weight='C'), django.contrib.postgres.search.SearchConfig(statements.search.SearchConfigFor(models.F('language'))))), output_field=django.contrib.postgres.search.SearchVectorField()),
+            field=models.GeneratedField(db_persist=True, expression=statements.search.config.WordPairs(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector(models.F('title'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='A'), '||', django.contrib.postgres.search.SearchVector(models.F('summary'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='B'), django.contrib.postgres.search.SearchConfig(statements.search.config.SearchConfigFor(models.F('language')))), '||', django.contrib.postgres.search.SearchVector(models.F('text'), config=statements.search.config.SearchConfigFor(models.F('language')), weight='C'), django.contrib.postgres.search.SearchConfig(statements.search.config.SearchConfigFor(models.F('language'))))), output_field=django.contrib.postgres.search.SearchVectorField()),
         ),
         migrations.AddIndex(
             model_name='resolution',

@@ -6,7 +6,7 @@ from django import template
 from django.utils.formats import number_format
 
 from ..codes import DatePrecision
-from ..filters import count_cap
+from ..positions.params import count_cap
 
 register = template.Library()
 

@@ -1,2 +1,3 @@
 """The public pages. Each module keeps its views thin: query logic lives in the querysets and
-in `statements.filters`, the one FilterSet that every list of positions goes through."""
+in `statements.positions`, the one query layer that every list of positions goes through
+(and `statements.search.service` for the search)."""

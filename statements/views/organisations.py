@@ -10,17 +10,12 @@ from django.urls import reverse
 
 from .. import codes
 from ..codes import RELATION_INVERSE, OrganisationKind
-from ..filters import (
-    FilterError,
-    OrganisationFilterSet,
-    PositionFilterSet,
-    count_cap,
-    heavy_fields,
-    latest_by_topic,
-    topic_counts,
-    without_blanks,
-)
 from ..models import Organisation, Statement
+from ..positions.filterset import OrganisationFilterSet, PositionFilterSet
+from ..positions.listing import latest_by_topic
+from ..positions.params import FilterError, count_cap, without_blanks
+from ..positions.results import Positions
+from ..positions.topics import topic_counts
 from .positions import bad_request
 from .topics import published_statement_count
 
@@ -81,10 +76,11 @@ def organisation_index(request):
 
 def organisation_detail(request, key):
     organisation = get_object_or_404(Organisation.objects.select_related("parent"), key=key)
-    positions = PositionFilterSet({"organisation": [organisation.key]})
+    selection = PositionFilterSet({"organisation": [organisation.key]})
+    positions = Positions(selection)
     statements, resolutions = positions.statements, positions.resolutions
 
-    tree = positions.topic_tree
+    tree = selection.topic_tree
     counts = {}
     for (_kind, topic_id), n in topic_counts(statements, resolutions, tree).items():
         counts[topic_id] = counts.get(topic_id, 0) + n
@@ -113,7 +109,6 @@ def organisation_detail(request, key):
     enough = count_cap() + LISTED + 1
     addressed_count = addressed.order_by()[:enough].count()
     mentioned_count = mentioned.order_by()[:enough].count()
-    heavy = heavy_fields(Statement)
     ancestors = []
     parent = organisation.parent
     while parent is not None and parent not in ancestors and len(ancestors) < 20:
@@ -141,9 +136,9 @@ def organisation_detail(request, key):
             "statement_count": positions.counts[0],
             "resolution_count": positions.counts[1],
             "timeline": positions.timeline(),
-            "addressed": addressed.select_related("organisation").defer(*heavy)[:LISTED],
+            "addressed": addressed.select_related("organisation").without_vectors()[:LISTED],
             "addressed_more": max(0, addressed_count - LISTED),
-            "mentioned": mentioned.select_related("organisation").defer(*heavy)[:LISTED],
+            "mentioned": mentioned.select_related("organisation").without_vectors()[:LISTED],
             "mentioned_more": max(0, mentioned_count - LISTED),
             "cap": count_cap(),
             "title": str(organisation),

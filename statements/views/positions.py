@@ -4,21 +4,24 @@
 from urllib.parse import parse_qsl
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.http import HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from ..filters import (
+from ..models import Organisation, Topic
+from ..positions.facets import FACET_NAMES
+from ..positions.filterset import PositionFilterSet
+from ..positions.params import (
     DEFAULT_SORT,
     PARAMETERS,
-    SORT_CHOICES,
+    SORTS,
     FilterError,
-    PositionFilterSet,
     canonical_params,
     canonical_query,
     count_cap,
+    page_count,
 )
-from ..models import Organisation, Topic
+from ..positions.results import Positions
 
 RESULTS_FRAGMENT = "results"
 
@@ -42,9 +45,10 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
     data = request.GET.copy()
     for name, values in fixed.items():
         data.setlist(name, values)
-    positions = PositionFilterSet(data)
-    if not positions.is_valid():
-        return bad_request(request, positions.error_list())
+    selection = PositionFilterSet(data)
+    if not selection.is_valid():
+        return bad_request(request, selection.error_list())
+    positions = Positions(selection)
 
     own = {k: v for k, v in canonical_params(request.GET).items() if k not in fixed}
     query = canonical_query(own)
@@ -66,7 +70,7 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
                 FilterError(
                     f"page={given}",
                     "There is no such page: pages run from 1"
-                    + (f" to {page_count(positions)}." if page_count(positions) > 1 else "."),
+                    + (f" to {pages}." if (pages := page_count(positions.count)) > 1 else "."),
                 )
             ],
         )
@@ -79,9 +83,9 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
             "organisation-topic", args=[params["organisation"][0], params["topic"][0]]
         ) + canonical_query(rest)
 
-    facets = positions.facets(reverse("positions"))
-    year_from = positions.form.cleaned_data.get("year_from")
-    year_to = positions.form.cleaned_data.get("year_to")
+    facets = positions.facets(reverse("positions"), full_list_url=positions_facet_url)
+    year_from = selection.form.cleaned_data.get("year_from")
+    year_to = selection.form.cleaned_data.get("year_to")
     # The page title says what is shown: the selection beyond what the path fixes.
     selection = [v.label for f in facets if f.name not in fixed for v in f.selected]
     if year_from or year_to:
@@ -105,7 +109,7 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
         "count": positions.count,
         "cap": count_cap(),
         "sort": positions.sort_order,
-        "sort_choices": SORT_CHOICES,
+        "sort_choices": list(SORTS.items()),
         "default_sort": DEFAULT_SORT,
         "year_from": year_from,
         "year_to": year_to,
@@ -126,10 +130,32 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
     return render(request, template, ctx)
 
 
-def page_count(positions):
-    from ..filters import PER_PAGE
+def positions_facet_url(name):
+    return reverse("positions-facet", args=[name])
 
-    return max(1, -(-min(positions.count, count_cap()) // PER_PAGE))
+
+def positions_facet(request, name):
+    """A facet's full list under a selection: every value, with its count and its link."""
+    if name not in FACET_NAMES:
+        raise Http404("No such facet.")
+    selection = PositionFilterSet(request.GET)
+    if not selection.is_valid():
+        return bad_request(request, selection.error_list())
+    facet = Positions(selection).facet(name, reverse("positions"))
+    back = reverse("positions") + canonical_query(
+        {k: v for k, v in canonical_params(request.GET).items() if k != "page"}
+    )
+    return render(
+        request,
+        "positions/facet.html",
+        {
+            "facet": facet,
+            "back_url": back,
+            "title": f"{facet.title}: every value",
+            "cap": count_cap(),
+            "crumbs": [("Positions", back), (facet.title, None)],
+        },
+    )
 
 
 def permalink_applies(params):

@@ -1,64 +1,67 @@
 """The search page: /search/?q=… over statements, resolutions, organisations and topics,
 narrowed by the positions view's filters (the same FilterSet, the same parameters)."""
 
+from django.db import OperationalError
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from ..filters import FilterError, InvalidFilters
-from ..search import (
-    COUNT_CAP,
-    DEFAULT_SORT,
-    FACET_SAMPLE,
-    MAX_QUERY_CHARS,
-    SORTS,
+from ..positions.facets import FACET_NAMES
+from ..positions.params import FILTER_PARAMETERS, FilterError, InvalidFilters, count_cap
+from ..search.parse import MAX_QUERY_CHARS
+from ..search.service import (
+    SEARCH_DEFAULT_SORT,
+    SEARCH_SORTS,
+    TOO_LONG,
     SearchPageError,
     search_archive,
 )
+from ..search.service import search_facet as search_facet_values
 
 RESULTS_FRAGMENT = "results"
 
 
-def search(request):
-    q = request.GET.get("q", "")
-    sort = request.GET.get("sort", DEFAULT_SORT)
-    if sort not in SORTS:
-        return bad_request(
-            request, [FilterError(f"sort={sort}", f"Sort by one of: {', '.join(SORTS)}.")]
+def run_search(request):
+    """The search the request asks for, or the 400 page that says what is wrong with it."""
+    sort = request.GET.get("sort", SEARCH_DEFAULT_SORT)
+    if sort not in SEARCH_SORTS:
+        return None, bad_request(
+            request, [FilterError(f"sort={sort}", f"Sort by one of: {', '.join(SEARCH_SORTS)}.")]
         )
     try:
-        results = search_archive(
-            q,
+        return search_archive(
+            request.GET.get("q", ""),
             request.GET,
             sort=sort,
             page=request.GET.get("page", "1"),
             exact=request.GET.get("exact") == "1",
             base_url=reverse("search"),
-        )
+        ), None
     except InvalidFilters as invalid:
-        return bad_request(request, invalid.errors)
+        return None, bad_request(request, invalid.errors)
     except SearchPageError as error:
-        return bad_request(request, [FilterError(f"page={request.GET.get('page')}", str(error))])
+        page = request.GET.get("page")
+        return None, bad_request(request, [FilterError(f"page={page}", str(error))])
 
+
+def search(request):
+    results, error = run_search(request)
+    if error:
+        return error
     page_range = list(range(1, results.pages + 1))
     if results.pages > 9:
         near = set(range(results.page_number - 2, results.page_number + 3)) | {1, results.pages}
         page_range = [n for n in page_range if n in near]
-    filters_active = any(
-        request.GET.get(name)
-        for name in ("type", "topic", "organisation", "country", "organisation_kind", "kind",
-                     "language", "year_from", "year_to")
-    )  # fmt: skip
     context = {
         "title": f"Search: {results.text}" if results.text else "Search",
         "query": results.text if not results.corrected_from else results.corrected_from,
         "results": results,
-        "sorts": SORTS,
-        "default_sort": DEFAULT_SORT,
-        "cap": COUNT_CAP,
-        "facet_sample": FACET_SAMPLE,
+        "sorts": SEARCH_SORTS,
+        "default_sort": SEARCH_DEFAULT_SORT,
+        "cap": count_cap(),
         "max_query_chars": MAX_QUERY_CHARS,
         "page_range": page_range,
-        "filters_active": filters_active,
+        "filters_active": any(request.GET.get(name) for name in FILTER_PARAMETERS),
         "crumbs": [("Search", None)],
         "facets": results.facets,
     }
@@ -66,6 +69,39 @@ def search(request):
     if request.headers.get("X-Fragment") == RESULTS_FRAGMENT:
         template += f"#{RESULTS_FRAGMENT}"
     return render(request, template, context)
+
+
+def search_facet(request, name):
+    """A facet's full list under a search: every value, with its exact count and its link."""
+    if name not in FACET_NAMES:
+        raise Http404("No such facet.")
+    sort = request.GET.get("sort", SEARCH_DEFAULT_SORT)
+    if sort not in SEARCH_SORTS:
+        sort = SEARCH_DEFAULT_SORT
+    try:
+        text, facet = search_facet_values(
+            request.GET.get("q", ""), request.GET, name, sort=sort, base_url=reverse("search")
+        )
+    except InvalidFilters as invalid:
+        return bad_request(request, invalid.errors)
+    except OperationalError:
+        return bad_request(request, [FilterError(f"q={request.GET.get('q', '')}", TOO_LONG)])
+    if facet is None:
+        raise Http404("There is nothing to search for.")
+    query = request.GET.copy()
+    query.pop("page", None)
+    back = reverse("search") + ("?" + query.urlencode() if query else "")
+    return render(
+        request,
+        "positions/facet.html",
+        {
+            "facet": facet,
+            "back_url": back,
+            "title": f"{facet.title}: every value for “{text}”",
+            "cap": count_cap(),
+            "crumbs": [("Search", back), (facet.title, None)],
+        },
+    )
 
 
 def bad_request(request, errors):

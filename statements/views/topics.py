@@ -4,8 +4,8 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
-from ..filters import TopicTree, heavy_fields
 from ..models import Organisation, Resolution, Statement
+from ..positions.topics import TopicTree
 
 
 def counted_tree():
@@ -51,7 +51,7 @@ def home(request):
     recent = (
         Statement.objects.published()
         .select_related("organisation", "addressed_to")
-        .defer(*heavy_fields(Statement))
+        .without_vectors()
         .order_by("-pk")[:8]  # the newest rows: an index scan, not a sort of every statement
     )
     organisations = most_published(12)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.browser.seed import load_demo
 
@@ -38,7 +39,6 @@ FAILING_IMPACTS = {"serious", "critical"}
 @pytest.fixture(scope="session")
 def browser():
     assert Path(CHROMIUM).exists(), f"Chromium is not at {CHROMIUM}: apt-get install chromium"
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

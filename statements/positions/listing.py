@@ -1,0 +1,151 @@
+"""One ordered list of statements and resolutions together: its order, its pages, and the
+rows a page shows (Position), read in a fixed number of queries whatever the page size."""
+
+from functools import cached_property
+
+from django.core.paginator import Paginator
+from django.db.models import DateField, F, Func, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+
+from ..models import Resolution, Statement, vector_fields
+from ..search.headlines import passages
+
+
+def ordered(statements, resolutions, sort, limit=None):
+    """Both types in one list, as (type, pk, date, title) rows: a UNION that sorts and slices
+    in PostgreSQL. A resolution's date is its congress's start date or, failing that, its
+    year; undated statements sort last whichever way; ties are broken by type and id, so that
+    every page is a slice of one order.
+
+    With `limit`, each type is first ordered and cut to its first `limit` rows: enough for any
+    slice that ends by then, and an ordered index scan (statement_published_newest,
+    statement_date) that stops there instead of sorting the whole selection."""
+    statements = statements.annotate(
+        item_type=Value("statement"), item_id=F("pk"), sort_date=F("date"), sort_title=F("title")
+    ).values_list("item_type", "item_id", "sort_date", "sort_title")
+    resolutions = resolutions.annotate(
+        item_type=Value("resolution"),
+        item_id=F("pk"),
+        sort_date=Coalesce(
+            "congress__start_date",
+            Func(F("congress__year"), 1, 1, function="make_date", output_field=DateField()),
+        ),
+        sort_title=F("title"),
+    ).values_list("item_type", "item_id", "sort_date", "sort_title")
+    if sort == "title":
+        order = ["sort_title", F("sort_date").desc(nulls_last=True)]
+    elif sort == "oldest":
+        order = [F("sort_date").asc(nulls_last=True), "sort_title"]
+    else:
+        order = [F("sort_date").desc(nulls_last=True), "sort_title"]
+    order = [*order, "item_type", "item_id"]
+    if limit is None or statements.query.is_empty() or resolutions.query.is_empty():
+        union = statements.order_by().union(resolutions.order_by(), all=True)
+    else:
+        union = statements.order_by(*order)[:limit].union(
+            resolutions.order_by(*order)[:limit], all=True
+        )
+    return union.order_by(*order)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (already capped) rather than counting the UNION again."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page, allow_empty_first_page=True)
+        self._count = count
+
+    @cached_property
+    def count(self):
+        return self._count
+
+
+class Position:
+    """A statement or a resolution as a row of a list: what the result card shows."""
+
+    def __init__(self, obj, pattern=None):
+        self.object = obj
+        self.type = obj._meta.model_name
+        self.is_statement = self.type == "statement"
+        self.passages, self.more_passages = passages(obj.text, pattern) if pattern else ([], 0)
+
+    @property
+    def organisation(self):
+        return self.object.organisation if self.is_statement else self.object.congress.organisation
+
+    @property
+    def year(self):
+        if self.is_statement:
+            return self.object.date.year if self.object.date else None
+        return self.object.congress.year
+
+    @property
+    def lead(self):
+        """A short opening when no topic passages are shown: the summary, else the first
+        paragraph."""
+        if self.is_statement and self.object.summary:
+            return self.object.summary
+        paragraphs = self.object.paragraphs
+        return paragraphs[0] if paragraphs else ""
+
+
+def hydrate(rows, pattern=None):
+    """(type, pk, …) rows as Position objects, in order: two queries per type, whatever the
+    number of rows. `pattern` marks the passages on the selected topics."""
+    found = {}
+    for model, related in (
+        (Statement, ("organisation", "addressed_to")),
+        (Resolution, ("congress__organisation",)),
+    ):
+        kind = model._meta.model_name
+        ids = [pk for row_kind, pk, *_ in rows if row_kind == kind]
+        if ids:
+            objects = (
+                model.objects.filter(pk__in=ids)
+                .select_related(*related)
+                .without_vectors()
+                .prefetch_related("topics")
+                .in_bulk()
+            )
+            found.update({(kind, pk): obj for pk, obj in objects.items()})
+    return [Position(found[(kind, pk)], pattern) for kind, pk, *_ in rows if (kind, pk) in found]
+
+
+def latest_by_topic(statements, resolutions, per_topic=3):
+    """{topic id: the newest few positions tagged with it}, in two queries (a window function
+    per type), whatever the number of topics."""
+    found = {}
+    for model, queryset, date_field, related in (
+        (Statement, statements, "statement__date", "statement__organisation"),
+        (
+            Resolution,
+            resolutions,
+            "resolution__congress__year",
+            "resolution__congress__organisation",
+        ),
+    ):
+        if queryset.query.is_empty():
+            continue
+        item = model._meta.model_name
+        rows = (
+            model.topics.through.objects.filter(**{f"{item}__in": queryset.order_by().values("pk")})
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("topic_id")],
+                    order_by=[F(date_field).desc(nulls_last=True), F(f"{item}__title").asc()],
+                )
+            )
+            .filter(rank__lte=per_topic)
+            .select_related(related)
+            .defer(*vector_fields(model, f"{item}__"))
+        )
+        for row in rows:
+            found.setdefault(row.topic_id, []).append(Position(getattr(row, item)))
+
+    def newest_first(position):
+        return (position.year is None, -(position.year or 0), position.object.title)
+
+    return {
+        topic_id: sorted(items, key=newest_first)[:per_topic] for topic_id, items in found.items()
+    }

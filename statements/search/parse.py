@@ -1,0 +1,212 @@
+"""Reading what a reader typed: web search syntax into terms (words, "phrases", OR, -word),
+names compared as the database compares them, and British and American spellings."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .config import HIGHLIGHT_START, HIGHLIGHT_STOP
+
+# --- British and American spellings -----------------------------------------------------------
+
+
+def _spelling_pairs():
+    """{British form: American form} for the field's common words and their inflections."""
+    pairs = {}
+    our = [
+        "labour",
+        "behaviour",
+        "favour",
+        "honour",
+        "neighbour",
+        "colour",
+        "harbour",
+        "rumour",
+        "endeavour",
+        "vigour",
+        "saviour",
+        "valour",
+    ]
+    for root in our:
+        for suffix in ("", "s", "ed", "ing", "er", "ers", "ite", "ites", "able", "ful", "less"):
+            pairs[root + suffix] = root[:-2] + "r" + suffix
+    ise = [
+        "organ",
+        "recogn",
+        "mobil",
+        "priorit",
+        "criminal",
+        "decriminal",
+        "legal",
+        "penal",
+        "harmon",
+        "standard",
+        "privat",
+        "global",
+        "industrial",
+        "marginal",
+        "minim",
+        "maxim",
+        "util",
+        "stabil",
+        "character",
+        "categor",
+        "author",
+        "apolog",
+        "summar",
+        "capital",
+        "civil",
+        "democrat",
+        "liberal",
+        "normal",
+        "central",
+        "decentral",
+        "union",
+        "institutional",
+        "international",
+        "national",
+        "rational",
+        "special",
+        "urban",
+        "victim",
+        "sensit",
+        "optim",
+        "modern",
+        "neutral",
+        "real",
+        "emphas",
+        "critic",
+        "symbol",
+        "subsid",
+        "memor",
+        "visual",
+        "commercial",
+        "local",
+        "immun",
+        "formal",
+        "final",
+        "monet",
+        "synchron",
+        "agon",
+        "fertil",
+        "steril",
+        "hospital",
+        "jeopard",
+    ]
+    for root in ise:
+        for suffix in ("e", "ed", "es", "ing", "ation", "ations", "er", "ers", "ational"):
+            pairs[f"{root}is{suffix}"] = f"{root}iz{suffix}"
+    for root in ("analy", "paraly", "cataly"):
+        for suffix in ("se", "sed", "ses", "sing"):
+            pairs[root + suffix] = root + "z" + suffix[1:]
+    for british, american in (
+        ("centre", "center"), ("fibre", "fiber"), ("theatre", "theater"), ("litre", "liter"),
+        ("defence", "defense"), ("offence", "offense"), ("licence", "license"),
+        ("pretence", "pretense"), ("programme", "program"), ("catalogue", "catalog"),
+        ("judgement", "judgment"), ("ageing", "aging"), ("fulfil", "fulfill"),
+        ("fulfilment", "fulfillment"), ("enrol", "enroll"), ("enrolment", "enrollment"),
+        ("instalment", "installment"), ("travelled", "traveled"), ("travelling", "traveling"),
+        ("counselling", "counseling"), ("labelled", "labeled"), ("labelling", "labeling"),
+        ("modelling", "modeling"), ("cancelled", "canceled"), ("signalling", "signaling"),
+        ("channelled", "channeled"), ("grey", "gray"), ("cheque", "check"),
+        ("manoeuvre", "maneuver"), ("paediatric", "pediatric"), ("foetus", "fetus"),
+        ("oestrogen", "estrogen"), ("diarrhoea", "diarrhea"), ("anaemia", "anemia"),
+    ):  # fmt: skip
+        pairs[british] = american
+        if not british.endswith(("ed", "ing", "ment")):
+            pairs[british + "s"] = american + "s"
+    return pairs
+
+
+BRITISH_TO_AMERICAN = _spelling_pairs()
+AMERICAN_TO_BRITISH = {american: british for british, american in BRITISH_TO_AMERICAN.items()}
+WORD_RE = re.compile(r"[^\W_]+")
+
+
+def spelling_variant(text):
+    """The text with each word in the other spelling (British <-> American), or None when no
+    word has another spelling."""
+    changed = False
+
+    def swap(match):
+        nonlocal changed
+        word = match.group(0)
+        lower = word.lower()
+        other = BRITISH_TO_AMERICAN.get(lower) or AMERICAN_TO_BRITISH.get(lower)
+        if other is None:
+            return word
+        changed = True
+        return other
+
+    variant = WORD_RE.sub(swap, text)
+    return variant if changed else None
+
+
+# --- Reading a query --------------------------------------------------------------------------
+
+# Queries longer than this are refused with a message: no reader types more, and every word
+# costs index scans.
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+
+CONTROL_RE = re.compile(rf"[\x00-\x1f\x7f-\x9f{HIGHLIGHT_START}{HIGHLIGHT_STOP}]")
+TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+@dataclass
+class Term:
+    """One thing the reader asked for: a word (or a hyphenated token), or a quoted phrase."""
+
+    text: str
+    phrase: bool = False
+    negated: bool = False
+    # Filled in by expansion: a topic the words name (all its names are searched) and the
+    # organisations they name (their statements match too).
+    topic_id: int | None = None
+    topic_ids: list = field(default_factory=list)  # it and every topic below it
+    topic_names: list = field(default_factory=list)
+    organisation_ids: list = field(default_factory=list)
+
+    @property
+    def display(self):
+        text = f'"{self.text}"' if self.phrase else self.text
+        return f"-{text}" if self.negated else text
+
+
+def clean_query(raw):
+    """The query as searched: control characters (NUL included) and our highlight sentinels
+    removed, white space collapsed."""
+    return " ".join(CONTROL_RE.sub(" ", unicodedata.normalize("NFC", raw or "")).split())
+
+
+def parse_query(text):
+    """Web search syntax, as PostgreSQL's websearch_to_tsquery reads it: words are ANDed,
+    "quoted phrases" are kept together, OR between two terms joins them, a leading minus
+    excludes. Returns a list of groups (ANDed), each a list of terms (ORed). Never raises."""
+    groups, pending_or = [], False
+    for match in TOKEN_RE.finditer(text):
+        minus, quoted, bare = match.groups()
+        if quoted is not None:
+            term = Term(quoted.strip(), phrase=True, negated=bool(minus))
+        elif bare.lower() == "or":
+            pending_or = bool(groups)  # OR with nothing before it is no operator: dropped
+            continue
+        elif bare.startswith("-") and len(bare) > 1:
+            term = Term(bare[1:], negated=True)
+        else:
+            term = Term(bare)
+        if not WORD_RE.search(term.text):
+            continue  # operators and punctuation alone
+        if pending_or and groups:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = False
+    return groups
+
+
+def normalise_name(text):
+    """Lower case, accents off, words joined by single spaces: how names are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(WORD_RE.findall(stripped))

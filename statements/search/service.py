@@ -1,0 +1,327 @@
+"""The search: a query and the positions filters in, everything the search page shows out.
+
+    results = search_archive("trafficking", request.GET, page=2, base_url="/search/")
+
+It reads, checks and compiles the query (parse, compile), finds and ranks its matches under
+the same PositionFilterSet as every list (retrieve), counts them and their facets exactly with
+the same facet engine (positions.results), highlights the page's titles and passages
+(headlines), and offers a correction when nothing is found (suggest)."""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import OperationalError, connection, transaction
+from django.db.models import BooleanField, Q, Value
+from django.db.models.expressions import RawSQL
+from django.http import QueryDict
+from django.urls import reverse
+
+from ..models import Alias, Organisation, Topic, table
+from ..positions.filterset import PositionFilterSet
+from ..positions.listing import hydrate, ordered
+from ..positions.params import canonical_query, count_cap, page_count, per_page
+from ..positions.results import Positions
+from .compile import NAME_SQL, CompiledQuery, compile_query, expand_names
+from .headlines import highlighted, passage_snippets, snippets
+from .parse import MAX_QUERY_CHARS, MAX_TERMS, WORD_RE, clean_query, normalise_name, parse_query
+from .retrieve import MATCH_TIMEOUT_MS, capped_ids, matched_filterset, rank_page
+from .suggest import confident, corrected_text, corrections
+
+SEARCH_SORTS = {"relevance": "Best match", "newest": "Newest first", "oldest": "Oldest first"}
+SEARCH_DEFAULT_SORT = "relevance"
+OWN_PARAMETERS = ("q", "sort", "page", "exact")  # the search's, beside the positions filters
+ENTITY_LIMIT = 5
+
+
+class SearchPageError(ValueError):
+    """A page number that is not a positive whole number, or lies beyond the last page."""
+
+
+@dataclass
+class SearchResults:
+    """Everything the search page shows."""
+
+    raw: str
+    text: str = ""  # the query as searched (cleaned, or corrected)
+    message: str = ""  # why nothing was searched, when nothing was
+    query: CompiledQuery | None = None
+    sort: str = SEARCH_DEFAULT_SORT
+    page_number: int = 1
+    positions: list = field(default_factory=list)
+    statements: int = 0
+    resolutions: int = 0
+    organisations: list = field(default_factory=list)
+    topics: list = field(default_factory=list)
+    facets: list = field(default_factory=list)
+    years: list = field(default_factory=list)
+    corrected_from: str = ""  # the reader's query, when results are shown for a correction
+    suggestion: str = ""  # a correction offered as a link
+
+    @property
+    def count(self):
+        return self.statements + self.resolutions
+
+    @property
+    def count_is_capped(self):
+        return self.count > count_cap()
+
+    @property
+    def shown(self):
+        """How many results the pages list: all of them, up to the cap."""
+        return min(self.count, count_cap())
+
+    @property
+    def pages(self):
+        return page_count(self.count)
+
+    @property
+    def searched(self):
+        return self.query is not None
+
+    @property
+    def extra(self):
+        """The search's own parameters that every facet and page link keeps."""
+        extra = {"q": self.text}
+        if self.sort != SEARCH_DEFAULT_SORT:
+            extra["sort"] = self.sort
+        return extra
+
+
+def prepare(raw):
+    """(text, compiled query or None, message): read, check and compile a query."""
+    text = clean_query(raw)
+    if not text:
+        return text, None, ""
+    if len(text) > MAX_QUERY_CHARS:
+        return (
+            text,
+            None,
+            f"Your search is {len(text):,} characters long; searches are limited to "
+            f"{MAX_QUERY_CHARS} characters. Shorten it to its key words.",
+        )
+    groups = parse_query(text)
+    if not groups:
+        return text, None, "Your search has no words in it. Type a word or two to search for."
+    if sum(len(g) for g in groups) > MAX_TERMS:
+        return (
+            text,
+            None,
+            f"Your search has more than {MAX_TERMS} words or phrases. Keep the ones that "
+            "matter most.",
+        )
+    groups = expand_names(groups, PositionFilterSet().topic_tree)
+    query = compile_query(text, groups)
+    if query.is_empty:
+        positive = [t for g in groups for t in g if not t.negated]
+        if not positive:
+            return (
+                text,
+                None,
+                "Your search only excludes words. Add a word to search for, such as "
+                f"“trafficking {text}”.",
+            )
+        return (
+            text,
+            None,
+            "Your search only has very common words (such as “the”, “of” or “and”), which "
+            "the search leaves out. Add a more specific word, or quote a phrase.",
+        )
+    return text, query, ""
+
+
+def filter_data(data):
+    """The positions filters of a search's query string (its own parameters left out)."""
+    data = data.copy() if data is not None else QueryDict(mutable=True)
+    for name in OWN_PARAMETERS:
+        data.pop(name, None)
+    return data
+
+
+def search_archive(raw, data=None, *, sort=SEARCH_DEFAULT_SORT, page=1, exact=False, base_url=""):
+    """Search statements, resolutions, organisations and topics.
+
+    `data` holds the positions view's filter parameters (a QueryDict), applied through the
+    same PositionFilterSet; it raises InvalidFilters for a bad value. `exact` turns off the
+    automatic correction of a misspelt query. Raises SearchPageError for a bad page."""
+    data = filter_data(data)
+    sort = sort if sort in SEARCH_SORTS else SEARCH_DEFAULT_SORT
+    results = SearchResults(raw=raw or "", sort=sort)
+    text, query, message = prepare(raw)
+    results.text, results.message = text, message
+    if query is None:
+        if text and not message:
+            results.message = "Type a word or two to search for."
+        # Still validate the filters: a bad filter is a 400 whatever the query.
+        PositionFilterSet(data).filtered()
+        return results
+
+    run(results, query, data, page, base_url)
+    if results.count == 0 and not results.message:
+        words = [
+            w
+            for g in query.groups
+            for t in g
+            if not t.negated and not t.organisation_ids and not t.topic_id
+            for w in WORD_RE.findall(t.text)
+        ]
+        found = corrections(words)
+        if found:
+            suggestion = corrected_text(text, found)
+            _text, corrected_query, _message = prepare(suggestion)
+            if corrected_query is not None and confident(found) and not exact:
+                attempt = SearchResults(raw=raw, sort=sort, text=suggestion)
+                run(attempt, corrected_query, data, page, base_url)
+                if attempt.count:
+                    attempt.corrected_from = text
+                    return attempt
+            results.suggestion = suggestion
+    return results
+
+
+@contextmanager
+def search_transaction():
+    """One transaction in which PostgreSQL is told to prefer the indexes: a text's vector is
+    stored out of line (TOAST), so a sequential scan looks cheap to the planner on a table of
+    long texts while it reads every vector. JIT compilation is off: the estimates of a scan of
+    a large posting list cross its threshold, and compiling costs more than it saves. A time
+    limit stops a search that would read too much (see MATCH_TIMEOUT_MS)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true),"
+            " set_config('statement_timeout', %s, true)",
+            [str(MATCH_TIMEOUT_MS)],
+        )
+        yield
+
+
+TOO_LONG = (
+    "This search takes too long to answer exactly: its words are in a great many texts, and "
+    "checking where they stand next to each other means reading them all. Add a rarer word, "
+    "or search without the quotes."
+)
+
+
+def run(results, query, data, page, base_url):
+    """Run a compiled query into `results`."""
+    try:
+        with search_transaction():
+            _run(results, query, data, page, base_url)
+    except OperationalError:  # the time limit: a phrase of two very common words, say
+        results.statements = results.resolutions = 0
+        results.positions, results.facets, results.years = [], [], []
+        results.message = TOO_LONG
+
+
+def search_facet(raw, data, name, *, sort=SEARCH_DEFAULT_SORT, base_url=""):
+    """(query text, one facet with every value) under a search, or (text, None) when there is
+    nothing to search; raises InvalidFilters for a bad filter, OperationalError past the
+    time limit."""
+    data = filter_data(data)
+    text, query, _message = prepare(raw)
+    if query is None:
+        PositionFilterSet(data).filtered()
+        return text, None
+    results = SearchResults(raw=raw, text=text, sort=sort)
+    with search_transaction():
+        positions = Positions(matched_filterset(query, data))
+        return text, positions.facet(name, base_url, results.extra)
+
+
+def page_number(page, pages):
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        raise SearchPageError("A page is a whole number from 1.") from None
+    if number < 1 or number > pages:
+        raise SearchPageError(
+            "There is no such page: pages run from 1" + (f" to {pages}." if pages > 1 else ".")
+        )
+    return number
+
+
+def _run(results, query, data, page, base_url):
+    results.query = query
+    matched = matched_filterset(query, data)
+    positions = Positions(matched)
+    results.statements, results.resolutions = positions.counts
+    results.page_number = number = page_number(page, results.pages)
+    offset = (number - 1) * per_page()
+    limit = max(0, min(per_page(), results.shown - offset))  # the last page ends at the cap
+    if results.sort == "relevance":
+        candidates = {"statement": positions.statements, "resolution": positions.resolutions}
+        heads = None
+        for kind, queryset, total in zip(
+            candidates, candidates.values(), positions.counts, strict=True
+        ):
+            if total <= count_cap():
+                continue
+            if heads is None and query.head_is_match:
+                heads = dict(
+                    zip(
+                        candidates,
+                        matched_filterset(query, data, "search_head").filtered(),
+                        strict=True,
+                    )
+                )
+            head = heads[kind] if heads else None
+            candidates[kind] = capped_ids(query, data, queryset, head)
+        rows = rank_page(query, candidates, offset, limit)
+    else:
+        union = ordered(positions.statements, positions.resolutions, results.sort, offset + limit)
+        rows = [row[:2] for row in union[offset : offset + limit]]
+    results.positions = hydrate(rows)
+    found = snippets(query, rows)
+    for position in results.positions:
+        title, paragraph, body = found.get((position.type, position.object.pk), ("", None, ""))
+        position.title_html = highlighted(title) if title else position.object.title
+        position.snippets = passage_snippets(position.object.text, paragraph, body)
+    results.facets = positions.facets(base_url, results.extra, full_list_url=facet_list_url)
+    results.years = [
+        {
+            "year": year,
+            "count": count,
+            "selected": positions.is_year_selected(year),
+            "url": base_url + canonical_query(positions.year_params(year), results.extra),
+        }
+        for year, count in sorted(positions.engine.per_year()[0].items(), reverse=True)
+    ]
+    entities(results, query)
+
+
+def facet_list_url(name):
+    return reverse("search-facet", args=[name])
+
+
+def entities(results, query):
+    """Organisations and topics the query names: by acronym or name (LO, ITUC), or whose
+    names contain all its words."""
+    organisation_ids = {
+        i for g in query.groups for t in g if not t.negated for i in t.organisation_ids
+    }
+    topic_ids = {t.topic_id for g in query.groups for t in g if t.topic_id and not t.negated}
+    words = normalise_name(" ".join(t.text for g in query.groups for t in g if not t.negated))
+    if not words:
+        return
+    contains = f"%{words}%"
+
+    def name_contains(model, column="name"):
+        sql = f"{NAME_SQL.format(f'{table(model)}.{column}')} LIKE %s"
+        return Q(RawSQL(sql, [contains], output_field=BooleanField()))
+
+    organisations = Organisation.objects.filter(
+        Q(pk__in=organisation_ids) | name_contains(Organisation)
+    )
+    results.organisations = list(organisations.order_by("name")[:ENTITY_LIMIT])
+    aliased = Alias.objects.filter(name_contains(Alias)).values("topic_id")
+    topics = Topic.objects.filter(
+        Q(pk__in=topic_ids) | name_contains(Topic) | Q(pk__in=aliased)
+    ).annotate(
+        alias_names=ArrayAgg(
+            "aliases__name",
+            filter=Q(aliases__isnull=False),
+            order_by=("aliases__position", "aliases__id"),
+            default=Value([]),
+        )
+    )
+    results.topics = list(topics.order_by("name")[:ENTITY_LIMIT])
