@@ -16,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from statements.models import Organisation, Resolution, Statement, Topic
+from statements.positions import facets
 from statements.positions.params import PARAMETERS
 from statements.positions.timeline import layout_timeline
 from statements.templatetags.archive import capped
@@ -73,6 +74,9 @@ SELECTIONS = [
     {"year_from": ["2012"]},
     {"year_to": ["2010"]},
     {"year_from": ["2009"], "year_to": ["2012"], "organisation": ["lo"]},
+    {"topic": ["trafficking"], "also_topic": ["labour-rights"]},  # also tagged: AND
+    {"also_topic": ["trafficking", "forced-labour"]},  # each must hold
+    {"topic": ["child-labour", "poverty"], "also_topic": ["labour-rights"]},
 ]
 
 
@@ -132,6 +136,9 @@ FACET_SELECTIONS = [
     {"organisation": ["lo"], "type": ["statement"]},
     {"country": ["GB", "NO"], "year_from": ["2010"]},
     {"kind": ["answer", "speech"]},
+    {"topic": ["labour-rights"]},
+    {"topic": ["trafficking"], "also_topic": ["forced-labour"]},
+    {"topic": ["child-labour", "poverty"]},
 ]
 
 
@@ -161,6 +168,89 @@ def test_facet_counts_are_what_picking_the_value_gives(client, archive, selectio
                 assert shown[value].selected == (value in selection.get(name, []))
             else:
                 assert value not in shown, (name, value)
+    # "Also tagged": shown once a topic is chosen, each value counted over the results shown,
+    # and narrowing when clicked; the topics every result already carries are left out.
+    assert ("also_topic" in facets) == bool(selection.get("topic") or selection.get("also_topic"))
+    if "also_topic" in facets:
+        chosen = selection.get("also_topic", [])
+        carried = set.intersection(
+            *[{t, *ancestors(t)} for t in selection.get("topic", [])] or [set()]
+        )
+        shown = {v.value: v for v in facets["also_topic"].values}
+        for value in TOPICS:
+            narrowed = {**selection, "also_topic": [*chosen, value]}
+            expected = len(expected_keys(archive.items, **narrowed))
+            if value in carried:
+                assert value not in shown, value
+            elif expected or value in chosen:
+                assert shown[value].count == expected, value
+                assert shown[value].selected == (value in chosen)
+                followed = client.get(shown[value].url)
+                assert followed.status_code == 200
+                assert followed.context["count"] == (
+                    expected
+                    if value not in chosen
+                    else len(
+                        expected_keys(
+                            archive.items,
+                            **{**selection, "also_topic": [t for t in chosen if t != value]},
+                        )
+                    )
+                )
+            else:
+                assert value not in shown, value
+
+
+def ancestors(topic):
+    found, parent = set(), TOPICS[topic][1]
+    while parent:
+        found.add(parent)
+        parent = TOPICS[parent][1]
+    return found
+
+
+def test_also_tagged_narrows_and_topic_widens(client, archive):
+    # A topic widens (any of), "also tagged" narrows (all of): the page says which.
+    either = all_keys(client, "/positions/?topic=trafficking&topic=poverty")
+    both = all_keys(client, "/positions/?topic=trafficking&also_topic=poverty")
+    assert set(either) == expected_keys(archive.items, topic=["trafficking", "poverty"])
+    # By hand: the LO 2009 poverty resolution and the TUC paper carry both.
+    assert set(both) == {"lo-2009-poverty", "tuc-paper"} < set(either)
+    assert set(both) == set(
+        all_keys(client, "/positions/?also_topic=poverty&also_topic=trafficking")
+    )
+    html = client.get("/positions/?topic=trafficking").content.decode()
+    assert "Also tagged" in html and "Narrow to those also tagged" in html
+    assert "/positions/?topic=trafficking&amp;also_topic=poverty" in html
+    # The topic page offers the same narrowing, through the positions view.
+    html = client.get("/topics/trafficking/").content.decode()
+    assert "/positions/?topic=trafficking&amp;also_topic=poverty" in html
+
+
+def test_a_facet_cut_short_links_to_its_full_list(client, archive, monkeypatch):
+    monkeypatch.setattr(facets, "FACET_LIMIT", 1)
+    monkeypatch.setattr(facets, "FACET_FOLDED", 2)
+    response = client.get("/positions/?type=statement")
+    organisation = next(f for f in response.context["facets"] if f.name == "organisation")
+    expected = {
+        key: len(expected_keys(archive.items, type=["statement"], organisation=[key]))
+        for key in ORGANISATIONS
+    }
+    expected = {k: n for k, n in expected.items() if n}
+    assert len(organisation.values) == 1 and len(organisation.hidden) == 1
+    assert organisation.more == len(expected) - 2 > 0
+    assert organisation.more_url == "/positions/facets/organisation/?type=statement"
+    assert 'href="/positions/facets/organisation/?type=statement"' in response.content.decode()
+    full = client.get(organisation.more_url)
+    assert full.status_code == 200
+    listed = full.context["facet"]
+    assert {v.value: v.count for v in listed.values} == expected
+    assert not listed.hidden and not listed.more
+    lo = next(v for v in listed.values if v.value == "lo")
+    assert lo.url == "/positions/?type=statement&organisation=lo"
+    assert client.get(lo.url).context["count"] == expected["lo"]
+    assert client.get("/positions/facets/nothing/").status_code == 404
+    assert client.get("/positions/facets/topic/?topic=nope").status_code == 400
 
 
 def test_facet_links_toggle_their_value(client, archive):

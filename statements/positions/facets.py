@@ -199,9 +199,9 @@ class FacetEngine:
             self.params.get("topic") or self.params.get("also_topic")
         )
 
-    def facet(self, name, base_url, extra=None, full_list_url=None, limit=FACET_LIMIT):
-        """One facet: its selected values and the `limit` biggest others, the next ones
-        folded away, and the link to the full list when there are more (`limit=None`: all)."""
+    def facet(self, name, base_url, extra=None, full_list_url=None, full=False):
+        """One facet: its selected values and the FACET_LIMIT biggest others, the next ones
+        folded away, and the link to the full list when there are more; `full`: every value."""
         title, mode = next((t, m) for n, t, m in FACETS if n == name)
         counts = self.counts(name)
         selected = set(self.params.get(name, []))
@@ -213,9 +213,9 @@ class FacetEngine:
         values += [(value, value, 0, 0) for value in selected - set(counts)]
         sort_key = self._sort_key(name)
         by_count = sorted(values, key=lambda v: (v[0] not in selected, -v[2], v[1].lower()))
-        cut = len(values) if limit is None else max(limit, len(selected))
+        cut = len(values) if full else max(FACET_LIMIT, len(selected))
         shown = sorted(by_count[:cut], key=sort_key)
-        folded = [] if limit is None else sorted(by_count[cut:FACET_FOLDED], key=sort_key)
+        folded = [] if full else sorted(by_count[cut:FACET_FOLDED], key=sort_key)
         facet = Facet(name, title, mode, more=max(0, len(values) - max(cut, FACET_FOLDED)))
         if facet.more and full_list_url:
             facet.more_url = full_list_url(name) + canonical_query(self._without_page(), extra)

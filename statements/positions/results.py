@@ -77,7 +77,7 @@ class Positions:
 
     def facet(self, name, base_url, extra=None):
         """One facet with every value (its full list)."""
-        return self.engine.facet(name, base_url, extra, limit=None)
+        return self.engine.facet(name, base_url, extra, full=True)
 
     def timeline(self):
         """Positions per year under the selection."""

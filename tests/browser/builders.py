@@ -70,7 +70,8 @@ def descendants(topic):
 
 def matches(item, **selection):
     """Does the item match a selection {parameter: [values]}? Values of one parameter are
-    ORed, parameters ANDed; the rules the archive promises, written out plainly."""
+    ORed (but every `also_topic` must hold), parameters ANDed; the rules the archive
+    promises, written out plainly."""
     if item.status != "published":
         return False
     for name, values in selection.items():
@@ -79,6 +80,8 @@ def matches(item, **selection):
         if name == "type" and item.type not in values:
             return False
         if name == "topic" and not any(item.topics & descendants(t) for t in values):
+            return False
+        if name == "also_topic" and not all(item.topics & descendants(t) for t in values):
             return False
         if name == "organisation" and item.organisation not in values:
             return False
