@@ -22,6 +22,7 @@ from statements.models import (
     Statement,
     Topic,
 )
+from statements.positions import facets
 from statements.search import compile, parse, service, suggest
 
 pytestmark = pytest.mark.django_db
@@ -449,6 +450,98 @@ def test_facet_counts_under_a_search(client, corpus):
     assert link == "/search/?q=labour&organisation=tuc"
     narrowed = client.get(link).context["results"]
     assert {p.object.key for p in narrowed.positions} == {"forced-labour", "scattered"}
+
+
+def seafarers(corpus, count):
+    """`count` statements that all match "seafarers" alike (same words, same date), spread
+    over three organisations in turn: {organisation key: how many}."""
+    spread = {}
+    for number in range(count):
+        organisation = ("lo", "tuc", "ituc")[number % 3]
+        statement(f"sea-{number:02d}", "Notes", "Seafarers need shore leave.",
+                  corpus[organisation], date=datetime.date(2020, 1, 1))  # fmt: skip
+        spread[organisation] = spread.get(organisation, 0) + 1
+    return spread
+
+
+def every_page(client, params):
+    """The result keys of every page of a search, in order, and the number of pages."""
+    keys, page = [], 1
+    while True:
+        response = client.get("/search/", {**params, "page": page})
+        assert response.status_code == 200
+        results = response.context["results"]
+        keys += [p.object.key for p in results.positions]
+        if page == results.pages:
+            return keys, page
+        page += 1
+
+
+@override_settings(POSITIONS_PER_PAGE=4)
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_walking_every_page_lists_every_result_once(client, corpus, sort):
+    # Eleven texts that rank and date alike: ties must be broken the same way on every page.
+    seafarers(corpus, 11)
+    keys, pages = every_page(client, {"q": "seafarers", "sort": sort})
+    assert pages == 3
+    assert sorted(keys) == [f"sea-{n:02d}" for n in range(11)]
+
+
+@override_settings(POSITIONS_PER_PAGE=4, POSITIONS_COUNT_CAP=6)
+def test_above_the_cap_the_count_says_so_and_the_pages_stop_there(client, corpus):
+    seafarers(corpus, 11)
+    keys, pages = every_page(client, {"q": "seafarers"})
+    assert pages == 2 and len(keys) == len(set(keys)) == 6
+    html = client.get("/search/", {"q": "seafarers"}).content.decode()
+    assert "6+ results" in html and "the best 6 are listed" in html
+    assert client.get("/search/", {"q": "seafarers", "page": 3}).status_code == 400
+
+
+@override_settings(POSITIONS_COUNT_CAP=6)
+def test_facets_under_a_search_are_exact_over_every_match(client, corpus):
+    # Above the cap the total shows as "6+", but every facet counts all eleven matches.
+    spread = seafarers(corpus, 11)
+    results = client.get("/search/", {"q": "seafarers"}).context["results"]
+    assert results.count == 11 and results.count_is_capped
+    facets = {f.name: {v.value: v.count for v in f.values} for f in results.facets}
+    assert facets["organisation"] == spread == {"lo": 4, "tuc": 4, "ituc": 3}
+    assert facets["type"] == {"statement": 11}  # a value without results is not offered
+    assert facets["country"] == {"NO": 4, "GB": 4}
+    assert {y["year"]: y["count"] for y in results.years} == {2020: 11}
+
+
+def test_a_search_facet_cut_short_links_to_its_full_list(client, corpus, monkeypatch):
+    monkeypatch.setattr(facets, "FACET_LIMIT", 1)
+    monkeypatch.setattr(facets, "FACET_FOLDED", 1)
+    results = client.get("/search/", {"q": "labour"}).context["results"]
+    organisation = next(f for f in results.facets if f.name == "organisation")
+    assert [v.value for v in organisation.values] == ["ituc"] and organisation.more == 2
+    assert organisation.more_url == "/search/facets/organisation/?q=labour"
+    response = client.get(organisation.more_url)
+    assert response.status_code == 200
+    listed = response.context["facet"]
+    # By hand, as in test_facet_counts_under_a_search.
+    assert {v.value: v.count for v in listed.values} == {"ituc": 3, "tuc": 2, "lo": 1}
+    tuc = next(v for v in listed.values if v.value == "tuc")
+    assert tuc.url == "/search/?q=labour&organisation=tuc"
+    html = response.content.decode()
+    assert 'href="/search/?q=labour&amp;organisation=tuc"' in html
+    assert client.get("/search/facets/nothing/", {"q": "labour"}).status_code == 404
+    assert client.get("/search/facets/topic/", {"q": "labour", "topic": "x"}).status_code == 400
+    assert client.get("/search/facets/topic/").status_code == 404
+
+
+def test_a_search_narrows_by_topics_also_tagged(client, corpus):
+    # By hand: of the labour texts, child-labour carries the child labour topic, forced-labour
+    # the forced labour topic; none both.
+    either = client.get("/search/", {"q": "labour", "topic": ["child-labour", "forced-labour"]})
+    assert set(keys(either.context["results"])) == {"child-labour", "forced-labour"}
+    both = client.get(
+        "/search/", {"q": "labour", "topic": "child-labour", "also_topic": "forced-labour"}
+    )
+    assert keys(both.context["results"]) == []
+    facet = next(f for f in either.context["results"].facets if f.name == "also_topic")
+    assert {v.value: v.count for v in facet.values} == {"child-labour": 1, "forced-labour": 1}
 
 
 def test_year_facet(client, corpus):
