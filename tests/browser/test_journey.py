@@ -75,6 +75,9 @@ def test_other_page_types_pass_axe(page, live_url, demo_archive, axe):
         ),
         ("/congresses/lo-congress-2009/", "2009 LO Congress"),
         ("/positions/", "Positions"),
+        ("/positions/?topic=trafficking-in-human-beings", "Positions"),
+        ("/positions/facets/organisation/", "Organisation: every value"),
+        ("/search/facets/topic/?q=trafficking", "Topic: every value"),
         ("/topics/no-such-topic/", "Not found"),
         ("/positions/?year_from=abc", "Some of the filters are not valid"),
     ]:
