@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import organisations, positions, search, texts, topics
+from .views import health, organisations, positions, search, texts, topics
 
 # These URLs are part of the public contract: other sites link to them.
 urlpatterns = [
@@ -23,4 +23,5 @@ urlpatterns = [
     path("positions/facets/<slug:name>/", positions.positions_facet, name="positions-facet"),
     path("search/", search.search, name="search"),
     path("search/facets/<slug:name>/", search.search_facet, name="search-facet"),
+    path("health/", health.health, name="health"),
 ]
