@@ -1,15 +1,21 @@
 """Public pages benchmark: response times of each page type, served by a real server process
-over 127.0.0.1, on the demo data plus the UPR corpus (42,005 statements, 55 topics).
+over 127.0.0.1, as a reader gets them (every count, facet and timeline the page shows).
 
-    .venv/bin/python bench/pages_bench.py --repeat 20
+    .venv/bin/python bench/pages_bench.py --repeat 20                    # demo + UPR (42k)
+    .venv/bin/python bench/pages_bench.py --database archive_bench_1m    # an archive as it is
 
-It creates a scratch database beside the one DATABASE_URL names, migrates it, imports
-demo/archive.jsonl and ../shared/corpora/upr-recommendations.jsonl.gz, starts
-`manage.py runserver --noreload` on a free port of 127.0.0.1 (DEBUG off, static files collected),
-and requests each page `--repeat` times, one request at a time, after one warm-up request.
+Without --database it creates a scratch database beside the one DATABASE_URL names, migrates
+it, imports demo/archive.jsonl and ../shared/corpora/upr-recommendations.jsonl.gz, and drops it
+at the end. With --database it serves that database as it is (say, a synthetic archive written
+by bench/synthetic.py and analyzed), and reads from it which pages to ask for: the largest
+topic, the root topic with the most below it, the largest organisation and its commonest topic,
+and search words in the bands of bench/search_bench.py.
+
+It starts `manage.py runserver --noreload` on a free port of 127.0.0.1 (DEBUG off, static files
+collected), and requests each page `--repeat` times, one request at a time, after one warm-up.
 It prints the median and 95th percentile milliseconds per page, and the ratio of the median to
-a baseline measured in the same run: the stylesheet, served by the same process through
-WhiteNoise (what any request costs without the archive's work). The database is dropped.
+a baseline measured in the same run: /health/, a bare Django view through the same server and
+middleware (one SELECT 1): what any request costs without the archive's work.
 """
 
 import argparse
@@ -21,9 +27,11 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import psycopg
 from import_bench import (
     create_database,
     drop_database,
@@ -36,8 +44,8 @@ from import_bench import (
 ROOT = Path(__file__).resolve().parent.parent
 UPR = ROOT.parent / "shared" / "corpora" / "upr-recommendations.jsonl.gz"
 
-BASELINE = "/static/archive.css"
-PAGES = {
+BASELINE = "/health/"
+DEMO_PAGES = {
     "home": "/",
     "topics index": "/topics/",
     "topic page (THB, demo)": "/topics/trafficking-in-human-beings/",
@@ -53,6 +61,97 @@ PAGES = {
     "search THB": "/search/?q=THB",
     "search trafficking": "/search/?q=trafficking",
 }
+
+
+def one(conn, sql, params=()):
+    row = conn.execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def band(conn, low, high, offset=0):
+    """A word of the vocabulary used by between low and high texts, read as itself."""
+    return one(
+        conn,
+        "SELECT word FROM statements_searchword WHERE documents BETWEEN %s AND %s"
+        " AND plainto_tsquery('english', word)::text = quote_literal(word)"
+        " ORDER BY md5(word) LIMIT 1 OFFSET %s",
+        [low, high, offset],
+    )
+
+
+def archive_pages(url):
+    """The page types of issue 8, chosen from the archive itself."""
+    with psycopg.connect(url) as conn:
+        total = one(conn, "SELECT count(*) FROM statements_statement WHERE status = 'published'")
+        largest_topic = one(
+            conn,
+            "SELECT t.key FROM statements_statement_topics x JOIN statements_topic t"
+            " ON t.id = x.topic_id GROUP BY t.key ORDER BY count(*) DESC, t.key LIMIT 1",
+        )
+        root = one(
+            conn,
+            "SELECT p.key FROM statements_topic p JOIN statements_topic c ON c.parent_id = p.id"
+            " JOIN statements_statement_topics x ON x.topic_id = c.id"
+            " WHERE p.parent_id IS NULL GROUP BY p.key ORDER BY count(*) DESC, p.key LIMIT 1",
+        )
+        organisation, organisation_id = conn.execute(
+            "SELECT o.key, o.id FROM statements_statement s JOIN statements_organisation o"
+            " ON o.id = s.organisation_id WHERE s.status = 'published'"
+            " GROUP BY o.key, o.id ORDER BY count(*) DESC, o.key LIMIT 1"
+        ).fetchone()
+        organisation_topic = one(
+            conn,
+            "SELECT t.key FROM statements_statement s JOIN statements_statement_topics x"
+            " ON x.statement_id = s.id JOIN statements_topic t ON t.id = x.topic_id"
+            " WHERE s.organisation_id = %s GROUP BY t.key ORDER BY count(*) DESC, t.key LIMIT 1",
+            [organisation_id],
+        )
+        country = one(
+            conn,
+            "SELECT o.country FROM statements_statement s JOIN statements_organisation o"
+            " ON o.id = s.organisation_id WHERE o.country <> '' AND s.status = 'published'"
+            " GROUP BY o.country ORDER BY count(*) DESC LIMIT 1",
+        )
+        statement = one(
+            conn,
+            "SELECT key FROM statements_statement WHERE status = 'published'"
+            " ORDER BY md5(key) LIMIT 1",
+        )
+        rare = band(conn, 2, max(2, int(total * 0.001)))
+        medium = band(conn, int(total * 0.007), int(total * 0.015))
+        other = band(conn, int(total * 0.007), int(total * 0.015), offset=1)
+        common = band(conn, int(total * 0.15), int(total * 0.30))
+        text = one(
+            conn,
+            "SELECT text FROM statements_statement WHERE status = 'published'"
+            " ORDER BY md5(key) LIMIT 1 OFFSET 1",
+        )
+    words = [w for w in text.lower().split() if w.isalpha() and len(w) > 3]
+    phrase = f'"{words[1]} {words[2]}"' if len(words) > 2 else f'"{medium} {other}"'
+    return {
+        "home": "/",
+        "topics index": "/topics/",
+        f"topic page (largest: {largest_topic})": f"/topics/{largest_topic}/",
+        f"topic page (root: {root})": f"/topics/{root}/",
+        "organisations index": "/organisations/",
+        f"organisation page ({organisation})": f"/organisations/{organisation}/",
+        "permalink organisation x topic": (
+            f"/organisations/{organisation}/topics/{organisation_topic}/"
+        ),
+        "positions, everything": "/positions/",
+        "positions, one topic": f"/positions/?topic={largest_topic}",
+        "positions, topic+country+years": (
+            f"/positions/?topic={largest_topic}&country={country}&year_from=2010&year_to=2015"
+        ),
+        "positions, page 200 by oldest": "/positions/?sort=oldest&page=200",
+        "statement page": f"/statements/{statement}/",
+        f"search rare ({rare})": f"/search/?q={rare}",
+        f"search medium ({medium})": f"/search/?q={medium}",
+        f"search common ({common})": f"/search/?q={common}",
+        "search two words": f"/search/?q={common}+{medium}",
+        "search OR": f"/search/?q={medium}+OR+{other}",
+        f"search phrase ({phrase})": "/search/?q=" + urllib.parse.quote(phrase),
+    }
 
 
 def free_port():
@@ -84,16 +183,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--database", help="serve this database (on DATABASE_URL's server) as it is"
+    )
     args = parser.parse_args()
 
     url = server_url()
-    name = "archive_bench_pages"
+    name = args.database or "archive_bench_pages"
     database = with_database(url, name)
-    create_database(url, name)
     server = None
     try:
-        manage(database, "migrate", "--noinput")
-        manage(database, "import_archive", str(ROOT / "demo" / "archive.jsonl"), str(UPR))
+        if args.database:
+            pages = archive_pages(database)
+        else:
+            create_database(url, name)
+            manage(database, "migrate", "--noinput")
+            manage(database, "import_archive", str(ROOT / "demo" / "archive.jsonl"), str(UPR))
+            pages = DEMO_PAGES
         static_root = tempfile.mkdtemp(prefix="archive-static-")
         env = {
             **os.environ,
@@ -130,18 +236,21 @@ def main():
             return statistics.median(times), percentile(times, 0.95)
 
         baseline_median, baseline_p95 = measure(BASELINE)
-        print(f"{args.repeat} requests per page after one warm-up, one at a time, 127.0.0.1")
-        print(f"{'page':<30} {'median ms':>10} {'p95 ms':>8} {'x baseline':>11}")
-        label = f"baseline: {BASELINE}"
-        print(f"{label:<30} {baseline_median:>10.1f} {baseline_p95:>8.1f} {1:>11.1f}")
-        for label, path in PAGES.items():
+        print(f"{name}: {args.repeat} requests per page after one warm-up, one at a time")
+        print(f"{'page':<44} {'median ms':>10} {'p95 ms':>8} {'x baseline':>11}")
+        label = f"baseline: {BASELINE} (bare view)"
+        print(f"{label:<44} {baseline_median:>10.1f} {baseline_p95:>8.1f} {1:>11.1f}")
+        for label, path in pages.items():
             median, p95 = measure(path)
-            print(f"{label:<30} {median:>10.1f} {p95:>8.1f} {median / baseline_median:>11.1f}")
+            print(
+                f"{label[:44]:<44} {median:>10.1f} {p95:>8.1f} {median / baseline_median:>11.1f}",
+                flush=True,
+            )
     finally:
         if server:
             server.terminate()
             server.wait()
-        if not args.keep:
+        if not args.database and not args.keep:
             drop_database(url, name)
 
 
