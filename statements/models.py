@@ -7,6 +7,7 @@ date ranges; rules that span rows (parent cycles, excerpts found in the text) ar
 `clean()` and by the importer, through the same functions.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -598,3 +599,62 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class PositionFact(models.Model):
+    """One row per public position (a published statement, or a resolution) with the facts that
+    filters and facets go by, in one narrow table: what counting reads instead of the texts.
+
+    Derived data, written only by the database triggers that migration 0011 creates, so every
+    write path (admin, importer COPY, raw SQL, a topic moved in the tree) keeps it current.
+    `topics` holds each topic the position is tagged with and every topic above them, so "on a
+    topic, its sub-topics included" is one array test, and each position counts once per topic.
+    """
+
+    type = models.CharField(max_length=10)  # statement or resolution
+    item_id = models.BigIntegerField()
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    country = models.CharField(max_length=2, blank=True)
+    organisation_kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, blank=True)  # a statement's; empty for resolutions
+    language = models.CharField(max_length=2)
+    year = models.SmallIntegerField(null=True)
+    topics = ArrayField(models.BigIntegerField(), default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["type", "item_id"], name="positionfact_item"),
+        ]
+        indexes = [
+            GinIndex(fields=["topics"], name="positionfact_topics"),
+            models.Index(fields=["organisation", "year"], name="positionfact_organisation"),
+            models.Index(fields=["country"], name="positionfact_country"),
+            models.Index(fields=["year"], name="positionfact_year"),
+            models.Index(fields=["language"], name="positionfact_language"),
+            models.Index(fields=["kind"], name="positionfact_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.item_id}"
+
+
+class PositionTotal(models.Model):
+    """How many public positions of a type carry each value of each facet, over the whole
+    archive: the counts of every page that filters nothing (the home page, the topics index,
+    everything in /positions/), read in one small query. Kept by statement-level triggers on
+    PositionFact (migration 0011) in the same transaction as the change: never stale."""
+
+    facet = models.CharField(max_length=20)  # type, organisation, kind, language, year, topic
+    value = models.TextField(blank=True)  # an organisation's or topic's id; "" for no year
+    type = models.CharField(max_length=10)
+    count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["facet", "value", "type"], name="positiontotal_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.facet}={self.value} ({self.type}): {self.count}"

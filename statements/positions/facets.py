@@ -6,20 +6,20 @@ Values of one parameter are ORed, so a facet does not narrow its own counts: its
 left out while it is counted. "Also tagged" is the exception, since its values are ANDed: it
 counts the topics of the current results, and a click narrows to those also tagged.
 
-The counts come from one grouped query per type (by organisation, language, kind and year),
-which also gives the totals and the timeline, and one query over the selection's tags for
-the topics; a facet whose own parameter is in the selection needs its query again without it."""
+The counts read PositionFacts, one narrow row per public position: one grouped query (by type,
+organisation, language, kind and year) gives every facet but the topics, the totals and the
+timeline, and one more the topics; a facet whose own parameter is in the selection needs its
+query again without it. What filters nothing is read from the maintained totals instead."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField
-from django.db.models.functions import ExtractYear
+from django.db import connection
+from django.db.models import Count
 
 from .. import codes
 from ..codes import OrganisationKind, StatementKind
-from ..models import Organisation
+from ..models import Organisation, PositionTotal
 from .params import canonical_query
-from .topics import topic_counts
 
 TYPE_CHOICES = [("statement", "Statements"), ("resolution", "Resolutions")]
 
@@ -87,64 +87,118 @@ class Facet:
 
 
 class FacetEngine:
-    """Counts under a selection. `filtered(skip)` gives the (statements, resolutions) under
-    every filter but `skip`; `params` is the selection's canonical parameters."""
+    """Counts under a selection. `facts(skip)` gives the PositionFacts under every filter but
+    `skip`, or None when that is the whole public archive: then the maintained totals
+    (PositionTotal) answer, whatever the archive's size. `params` is the selection's
+    canonical parameters."""
 
-    def __init__(self, filtered, params, tree):
-        self.filtered, self.params, self.tree = filtered, params, tree
-        self._rows, self._organisations = {}, {}
+    def __init__(self, facts, params, tree):
+        self.facts, self.params, self.tree = facts, params, tree
+        self._rows, self._topics, self._totals, self._organisations = {}, {}, None, {}
+
+    def _skip(self, skip):
+        return skip if skip is not None and self.params.get(skip) else None
 
     # --- Counting ---
 
     def rows(self, skip=None):
         """(type, organisation id, language, statement kind, year, count) rows under the
-        selection without the filter `skip` (when it is in the selection), cached."""
-        if skip is not None and not self.params.get(skip):
-            skip = None
+        selection without the filter `skip`, cached; None for the whole archive."""
+        skip = self._skip(skip)
         if skip not in self._rows:
-            statements, resolutions = self.filtered(skip)
-            rows = []
-            if not statements.query.is_empty():
-                grouped = (
-                    statements.order_by()
-                    .annotate(year=ExtractYear("date", output_field=IntegerField()))
-                    .values_list("organisation_id", "language", "kind", "year")
-                    .annotate(n=Count("pk"))
+            facts = self.facts(skip)
+            self._rows[skip] = (
+                None
+                if facts is None
+                else list(
+                    facts.order_by()
+                    .values_list("type", "organisation_id", "language", "kind", "year")
+                    .annotate(n=Count("*"))
                 )
-                rows += [("statement", *row) for row in grouped]
-            if not resolutions.query.is_empty():
-                grouped = (
-                    resolutions.order_by()
-                    .values_list("congress__organisation_id", "language", "congress__year")
-                    .annotate(n=Count("pk"))
-                )
-                rows += [("resolution", o, lang, None, year, n) for o, lang, year, n in grouped]
-            self._rows[skip] = rows
+            )
         return self._rows[skip]
+
+    def archive_totals(self):
+        """{(facet, value, type): count} over the whole public archive, maintained."""
+        if self._totals is None:
+            self._totals = {
+                (facet, value, kind): n
+                for facet, value, kind, n in PositionTotal.objects.values_list(
+                    "facet", "value", "type", "count"
+                )
+            }
+        return self._totals
+
+    def archive_counts(self, facet, kind):
+        """{value: count} of one facet and type over the whole public archive."""
+        return {
+            value: n
+            for (name, value, item_type), n in self.archive_totals().items()
+            if name == facet and item_type == kind
+        }
+
+    def topic_counts(self, skip=None):
+        """{(type, topic id): count}: each position once per topic it carries or is below."""
+        skip = self._skip(skip)
+        if skip not in self._topics:
+            facts = self.facts(skip)
+            if facts is None:
+                counts = {
+                    (kind, int(value)): n
+                    for (facet, value, kind), n in self.archive_totals().items()
+                    if facet == "topic"
+                }
+            else:
+                sql, params = facts.order_by().values("type", "topics").query.sql_with_params()
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT f.type, topic, count(*) FROM ({sql}) f, unnest(f.topics) topic"
+                        " GROUP BY f.type, topic",
+                        params,
+                    )
+                    counts = {(kind, topic): n for kind, topic, n in cursor.fetchall()}
+            self._topics[skip] = counts
+        return self._topics[skip]
 
     def totals(self):
         """{type: number of results} under the whole selection: exact."""
         totals = {"statement": 0, "resolution": 0}
-        for kind, *_rest, n in self.rows():
-            totals[kind] += n
+        rows = self.rows()
+        if rows is None:
+            for (facet, _value, kind), n in self.archive_totals().items():
+                if facet == "type":
+                    totals[kind] += n
+        else:
+            for kind, *_rest, n in rows:
+                totals[kind] += n
         return totals
 
     def per_year(self):
         """({year: number of results}, number undated) under the whole selection."""
         per_year, undated = {}, 0
-        for *_rest, year, n in self.rows():
+        rows = self.rows()
+        if rows is None:
+            for (facet, value, _kind), n in self.archive_totals().items():
+                if facet != "year":
+                    continue
+                if value:
+                    per_year[int(value)] = per_year.get(int(value), 0) + n
+                else:
+                    undated += n
+            return per_year, undated
+        for *_rest, year, n in rows:
             if year is None:
                 undated += n
             else:
                 per_year[year] = per_year.get(year, 0) + n
         return per_year, undated
 
-    def organisations(self):
-        """{id: (key, label, country, kind)} of every organisation the counted rows name."""
-        ids = {row[1] for rows in self._rows.values() for row in rows} - set(self._organisations)
-        if ids:
+    def organisations(self, ids):
+        """{id: (key, label, country, kind)} of these organisations, read once each."""
+        missing = set(ids) - set(self._organisations)
+        if missing:
             for pk, key, name, short_name, country, kind in Organisation.objects.filter(
-                pk__in=ids
+                pk__in=missing
             ).values_list("id", "key", "name", "short_name", "country", "kind"):
                 self._organisations[pk] = (key, short_name or name, country, kind)
         return self._organisations
@@ -152,9 +206,10 @@ class FacetEngine:
     def counts(self, name):
         """{value: (label, count, depth)} for one facet."""
         if name in TOPIC_FACETS:
-            skip = "topic" if name == "topic" else None
             totals = {}
-            for (_kind, topic_id), n in topic_counts(*self.filtered(skip), self.tree).items():
+            for (_kind, topic_id), n in self.topic_counts(
+                "topic" if name == "topic" else None
+            ).items():
                 totals[topic_id] = totals.get(topic_id, 0) + n
             nodes = self.tree.nodes
             return {
@@ -163,7 +218,18 @@ class FacetEngine:
                 if i in nodes
             }
         rows = self.rows(skip=name)
-        organisations = self.organisations() if name in ORGANISATION_FACETS else {}
+        if rows is None:  # the whole archive: from the totals, per organisation and value
+            rows = []
+            for (facet, value, kind), n in self.archive_totals().items():
+                if facet == "type" == name:
+                    rows.append((kind, None, None, None, None, n))
+                elif facet == "organisation" and name in ORGANISATION_FACETS:
+                    rows.append((kind, int(value), None, None, None, n))
+                elif facet == name:
+                    rows.append((kind, None, value, value, None, n))
+        organisations = (
+            self.organisations({row[1] for row in rows}) if name in ORGANISATION_FACETS else {}
+        )
         labels = facet_labels().get(name, {})
         counts = {}
         for kind, organisation_id, language, statement_kind, _year, n in rows:

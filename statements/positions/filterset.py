@@ -2,6 +2,10 @@
 statements and resolutions alike. Filtering and validation only; what a page shows of the
 selection is positions.results.Positions.
 
+Each filter applies to three querysets alike: statements and resolutions (what a page lists)
+and their PositionFacts (what its counts read: one narrow row per public position, whose
+`topics` hold every topic above a tag too, so a topic and its sub-topics is one array test).
+
 A resolution belongs to its congress's organisation and year; the statement-kind filter
 (`kind`) keeps only statements of those kinds; a topic takes in its sub-topics
 (TopicTree.below); undated statements match no year filter. Only published statements are
@@ -12,13 +16,16 @@ from functools import cached_property
 
 import django_filters
 from django import forms
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from .. import codes
 from ..codes import OrganisationKind, StatementKind
-from ..models import Organisation, Resolution, Statement, Topic
+from ..models import Organisation, PositionFact, Resolution, Statement, Topic, table
 from .facets import TYPE_CHOICES
 from .params import (
     DEFAULT_SORT,
+    FILTER_PARAMETERS,
     SORTS,
     FilterError,
     InvalidFilters,
@@ -27,6 +34,15 @@ from .params import (
     without_blanks,
 )
 from .topics import TopicTree
+
+
+def ids_of(queryset):
+    """`item_id IN (the queryset's ids)`, the queryset compiled on its own: the search's raw
+    SQL names its table, which a subquery of the ORM would alias away."""
+    if queryset.query.is_empty():
+        return RawSQL("false", [], output_field=BooleanField())
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return RawSQL(f"{table(PositionFact)}.item_id IN ({sql})", params, output_field=BooleanField())
 
 
 class YearFilter(django_filters.Filter):
@@ -71,23 +87,39 @@ class PositionFilterSet(django_filters.FilterSet):
         self.base_resolutions = (
             Resolution.objects if resolutions is None else resolutions
         ).published()
+        # The facts of those positions: all of them unless the caller chose some (a search).
+        self.chosen = statements is not None or resolutions is not None
+        self.base_facts = PositionFact.objects.all()
+        if self.chosen:
+            self.base_facts = self.base_facts.filter(
+                Q(ids_of(self.base_statements), type="statement")
+                | Q(ids_of(self.base_resolutions), type="resolution")
+            )
         super().__init__(data, queryset=self.base_statements, request=request)
 
-    # Each method receives the statement or the resolution queryset and filters it for its type.
+    # Each method receives the statements, the resolutions or their facts, and filters them.
 
     @staticmethod
     def _organisation(qs):
-        return "organisation" if qs.model is Statement else "congress__organisation"
+        return {Statement: "organisation", PositionFact: "organisation"}.get(
+            qs.model, "congress__organisation"
+        )
 
     def filter_type(self, qs, name, value):
+        if qs.model is PositionFact:
+            return qs.filter(type__in=value)
         return qs if (qs.model._meta.model_name in value) else qs.none()
 
     def filter_topic(self, qs, name, topics):
         if not topics:
             return qs
+        if qs.model is PositionFact:
+            return qs.filter(topics__overlap=[t.pk for t in topics])
         return qs.in_topic(sorted(self.topic_tree.below([t.pk for t in topics])))
 
     def filter_also_topic(self, qs, name, topics):
+        if topics and qs.model is PositionFact:
+            return qs.filter(topics__contains=[t.pk for t in topics])
         for topic in topics or ():
             qs = qs.in_topic(sorted(self.topic_tree.below([topic.pk])))
         return qs
@@ -98,12 +130,18 @@ class PositionFilterSet(django_filters.FilterSet):
         return qs.filter(**{f"{self._organisation(qs)}__in": organisations})
 
     def filter_country(self, qs, name, value):
+        if qs.model is PositionFact:
+            return qs.filter(country__in=value)
         return qs.filter(**{f"{self._organisation(qs)}__country__in": value})
 
     def filter_organisation_kind(self, qs, name, value):
+        if qs.model is PositionFact:
+            return qs.filter(organisation_kind__in=value)
         return qs.filter(**{f"{self._organisation(qs)}__kind__in": value})
 
     def filter_kind(self, qs, name, value):
+        if qs.model is PositionFact:  # a resolution's kind is empty: never among them
+            return qs.filter(kind__in=value)
         return qs.filter(kind__in=value) if qs.model is Statement else qs.none()
 
     def filter_language(self, qs, name, value):
@@ -112,11 +150,15 @@ class PositionFilterSet(django_filters.FilterSet):
     def filter_year_from(self, qs, name, year):
         if qs.model is Statement:
             return qs.filter(date__gte=f"{year:04d}-01-01")
+        if qs.model is PositionFact:
+            return qs.filter(year__gte=year)
         return qs.filter(congress__year__gte=year)
 
     def filter_year_to(self, qs, name, year):
         if qs.model is Statement:
             return qs.filter(date__lt=f"{year + 1:04d}-01-01")
+        if qs.model is PositionFact:
+            return qs.filter(year__lte=year)
         return qs.filter(congress__year__lte=year)
 
     def filter_nothing(self, qs, name, value):
@@ -145,18 +187,27 @@ class PositionFilterSet(django_filters.FilterSet):
 
     # --- The selection ---
 
+    def _apply(self, queryset, skip):
+        if not self.is_valid():
+            raise InvalidFilters(self.error_list())
+        for name, value in self.form.cleaned_data.items():
+            if name != skip:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
     def filtered(self, skip=None):
         """(statements, resolutions) under the selection, leaving out the filter `skip`.
         Raises InvalidFilters for a bad selection."""
-        if not self.is_valid():
-            raise InvalidFilters(self.error_list())
-        result = []
-        for queryset in (self.base_statements, self.base_resolutions):
-            for name, value in self.form.cleaned_data.items():
-                if name != skip:
-                    queryset = self.filters[name].filter(queryset, value)
-            result.append(queryset)
-        return tuple(result)
+        return self._apply(self.base_statements, skip), self._apply(self.base_resolutions, skip)
+
+    def facts(self, skip=None):
+        """The PositionFacts under the selection, leaving out the filter `skip`; None when
+        that is every public position (the maintained totals then answer)."""
+        facts = self._apply(self.base_facts, skip)
+        chosen = set(self.canonical_params()) & set(FILTER_PARAMETERS) - {skip}
+        if not chosen and not self.chosen:
+            return None
+        return facts
 
     @property
     def qs(self):

@@ -15,7 +15,6 @@ from ..positions.filterset import OrganisationFilterSet, PositionFilterSet
 from ..positions.listing import latest_by_topic
 from ..positions.params import FilterError, count_cap, without_blanks
 from ..positions.results import Positions
-from ..positions.topics import topic_counts
 from .positions import bad_request
 from .topics import published_statement_count
 
@@ -82,7 +81,7 @@ def organisation_detail(request, key):
 
     tree = selection.topic_tree
     counts = {}
-    for (_kind, topic_id), n in topic_counts(statements, resolutions, tree).items():
+    for (_kind, topic_id), n in positions.engine.topic_counts().items():
         counts[topic_id] = counts.get(topic_id, 0) + n
     latest = latest_by_topic(statements, resolutions)
     groups = [

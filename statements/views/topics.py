@@ -1,60 +1,57 @@
 """The home page and the topics index: the topic tree with its counts."""
 
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce
+from django.http import QueryDict
 from django.shortcuts import render
 
-from ..models import Organisation, Resolution, Statement
-from ..positions.topics import TopicTree
+from ..models import Organisation, PositionTotal, Statement
+from ..positions.filterset import PositionFilterSet
+from ..positions.results import Positions
 
 
-def counted_tree():
+def everything():
+    """Every public position, as a selection: its counts come from the maintained totals."""
+    return Positions(PositionFilterSet(QueryDict()))
+
+
+def counted_tree(positions):
     """The topic tree, each topic with its published statements and its resolutions,
-    sub-topics included: two queries, whatever the number of topics."""
-    return TopicTree().count(Statement.objects.published(), Resolution.objects.all())
+    sub-topics included."""
+    return positions.filterset.topic_tree.count(positions.engine.topic_counts())
 
 
 def published_statement_count():
-    """Published statements per organisation, as a subquery (no join, no DISTINCT)."""
-    counts = (
-        Statement.objects.published()
-        .filter(organisation=OuterRef("pk"))
-        .order_by()
-        .values("organisation")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts), 0)
+    """Published statements per organisation, as a subquery of the maintained totals."""
+    totals = PositionTotal.objects.filter(
+        facet="organisation", type="statement", value=Cast(OuterRef("pk"), TextField())
+    ).values("count")
+    return Coalesce(Subquery(totals), 0)
 
 
-def most_published(limit):
-    """The organisations with the most published statements, each with its count: one
-    grouped query over the statements, then the organisations themselves."""
-    top = list(
-        Statement.objects.published()
-        .order_by()
-        .values("organisation")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "organisation")[:limit]
-    )
-    found = Organisation.objects.in_bulk([row["organisation"] for row in top])
+def most_published(positions, limit):
+    """The organisations with the most published statements, each with its count."""
+    counts = positions.engine.archive_counts("organisation", "statement")
+    top = sorted(counts.items(), key=lambda item: (-item[1], int(item[0])))[:limit]
+    found = Organisation.objects.in_bulk([int(pk) for pk, _n in top])
     organisations = []
-    for row in top:
-        organisation = found[row["organisation"]]
-        organisation.statement_count = row["n"]
+    for pk, n in top:
+        organisation = found[int(pk)]
+        organisation.statement_count = n
         organisations.append(organisation)
     return organisations
 
 
 def home(request):
-    tree = counted_tree()
+    positions = everything()
+    tree = counted_tree(positions)
     recent = (
         Statement.objects.published()
         .select_related("organisation", "addressed_to")
         .without_vectors()
         .order_by("-pk")[:8]  # the newest rows: an index scan, not a sort of every statement
     )
-    organisations = most_published(12)
+    organisations = most_published(positions, 12)
     return render(
         request,
         "home.html",
@@ -63,8 +60,8 @@ def home(request):
             "recent": recent,
             "organisations": organisations,
             "totals": {
-                "statements": Statement.objects.published().count(),
-                "resolutions": Resolution.objects.count(),
+                "statements": positions.counts[0],
+                "resolutions": positions.counts[1],
                 "organisations": Organisation.objects.count(),
             },
             "title": None,
@@ -76,5 +73,5 @@ def topic_index(request):
     return render(
         request,
         "topics/index.html",
-        {"tree": counted_tree(), "title": "Topics", "crumbs": [("Topics", None)]},
+        {"tree": counted_tree(everything()), "title": "Topics", "crumbs": [("Topics", None)]},
     )
