@@ -37,7 +37,7 @@ FACETS = (
 )
 FACET_NAMES = tuple(name for name, _title, _mode in FACETS)
 FACET_LIMIT = 15  # values shown at first
-FACET_FOLDED = 200  # values listed under "show more"; the full list has the rest
+FACET_FOLDED = 50  # values listed under "show more"; the full list (a page of its own) has all
 ORGANISATION_FACETS = {"organisation", "country", "organisation_kind"}
 TOPIC_FACETS = {"topic", "also_topic"}
 

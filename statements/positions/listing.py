@@ -4,10 +4,10 @@ rows a page shows (Position), read in a fixed number of queries whatever the pag
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.db.models import DateField, F, Func, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import DateField, F, Func, Value
+from django.db.models.functions import Coalesce
 
-from ..models import Resolution, Statement, vector_fields
+from ..models import Resolution, Statement
 from ..search.headlines import passages
 
 
@@ -111,37 +111,31 @@ def hydrate(rows, pattern=None):
     return [Position(found[(kind, pk)], pattern) for kind, pk, *_ in rows if (kind, pk) in found]
 
 
-def latest_by_topic(statements, resolutions, per_topic=3):
-    """{topic id: the newest few positions tagged with it}, in two queries (a window function
-    per type), whatever the number of topics."""
-    found = {}
-    for model, queryset, date_field, related in (
-        (Statement, statements, "statement__date", "statement__organisation"),
-        (
-            Resolution,
-            resolutions,
-            "resolution__congress__year",
-            "resolution__congress__organisation",
-        ),
+def latest_by_topic(statements, resolutions, tree, topic_ids, per_topic=3):
+    """{topic id: the newest few positions on it (its sub-topics included)} for these topics:
+    one query per type, each topic a slice of the type's newest (an index scan that stops at
+    `per_topic`), and one more per type to read them."""
+    rows = []
+    for queryset, newest in (
+        (statements, [F("date").desc(nulls_last=True), "title", "pk"]),
+        (resolutions, [F("congress__year").desc(), "title", "pk"]),
     ):
-        if queryset.query.is_empty():
+        if queryset.query.is_empty() or not topic_ids:
             continue
-        item = model._meta.model_name
-        rows = (
-            model.topics.through.objects.filter(**{f"{item}__in": queryset.order_by().values("pk")})
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=[F("topic_id")],
-                    order_by=[F(date_field).desc(nulls_last=True), F(f"{item}__title").asc()],
-                )
-            )
-            .filter(rank__lte=per_topic)
-            .select_related(related)
-            .defer(*vector_fields(model, f"{item}__"))
-        )
-        for row in rows:
-            found.setdefault(row.topic_id, []).append(Position(getattr(row, item)))
+        kind = queryset.model._meta.model_name
+        slices = [
+            queryset.in_topic(sorted(tree.below([topic_id])))
+            .annotate(on_topic=Value(topic_id), item_type=Value(kind))
+            .order_by(*newest)
+            .values_list("on_topic", "item_type", "pk")[:per_topic]
+            for topic_id in topic_ids
+        ]
+        first, *others = slices
+        rows += list(first.union(*others, all=True).order_by() if others else first)
+    positions = {(p.type, p.object.pk): p for p in hydrate([(kind, pk) for _t, kind, pk in rows])}
+    found = {}
+    for topic_id, kind, pk in rows:
+        found.setdefault(topic_id, []).append(positions[(kind, pk)])
 
     def newest_first(position):
         return (position.year is None, -(position.year or 0), position.object.title)

@@ -20,6 +20,7 @@ from .topics import published_statement_count
 
 ORGANISATIONS_PER_PAGE = 50
 LISTED = 10  # statements shown under "addressed to" and "mentioned in"
+LATEST_TOPICS = 12  # topics shown with their newest positions, the biggest first
 
 
 def organisation_index(request):
@@ -83,7 +84,9 @@ def organisation_detail(request, key):
     counts = {}
     for (_kind, topic_id), n in positions.engine.topic_counts().items():
         counts[topic_id] = counts.get(topic_id, 0) + n
-    latest = latest_by_topic(statements, resolutions)
+    # The newest positions under the organisation's biggest topics; the others link to theirs.
+    biggest = sorted(counts, key=lambda topic_id: (-counts[topic_id], topic_id))[:LATEST_TOPICS]
+    latest = latest_by_topic(statements, resolutions, tree, biggest)
     groups = [
         {
             "topic": node,
