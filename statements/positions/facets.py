@@ -14,7 +14,6 @@ query again without it. What filters nothing is read from the maintained totals 
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count
 
 from .. import codes
 from ..codes import OrganisationKind, StatementKind
@@ -101,21 +100,35 @@ class FacetEngine:
 
     # --- Counting ---
 
+    def _read(self, skip):
+        """Count the facts under the selection without `skip` once, for both the grouped rows
+        and the topics: one pass over the selection's facts, grouped two ways."""
+        facts = self.facts(skip)
+        if facts is None:
+            self._rows[skip] = self._topics[skip] = None
+            return
+        columns = ("type", "organisation_id", "language", "kind", "year", "topics")
+        sql, params = facts.order_by().values(*columns).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH f AS MATERIALIZED ({sql})"
+                " SELECT false, type, organisation_id, language, kind, year, count(*) FROM f"
+                " GROUP BY type, organisation_id, language, kind, year"
+                " UNION ALL"
+                " SELECT true, type, topic, NULL, NULL, NULL, count(*)"
+                " FROM f, unnest(f.topics) topic GROUP BY type, topic",
+                params,
+            )
+            found = cursor.fetchall()
+        self._rows[skip] = [row[1:] for row in found if not row[0]]
+        self._topics[skip] = {(row[1], row[2]): row[6] for row in found if row[0]}
+
     def rows(self, skip=None):
         """(type, organisation id, language, statement kind, year, count) rows under the
         selection without the filter `skip`, cached; None for the whole archive."""
         skip = self._skip(skip)
         if skip not in self._rows:
-            facts = self.facts(skip)
-            self._rows[skip] = (
-                None
-                if facts is None
-                else list(
-                    facts.order_by()
-                    .values_list("type", "organisation_id", "language", "kind", "year")
-                    .annotate(n=Count("*"))
-                )
-            )
+            self._read(skip)
         return self._rows[skip]
 
     def archive_totals(self):
@@ -141,23 +154,13 @@ class FacetEngine:
         """{(type, topic id): count}: each position once per topic it carries or is below."""
         skip = self._skip(skip)
         if skip not in self._topics:
-            facts = self.facts(skip)
-            if facts is None:
-                counts = {
-                    (kind, int(value)): n
-                    for (facet, value, kind), n in self.archive_totals().items()
-                    if facet == "topic"
-                }
-            else:
-                sql, params = facts.order_by().values("type", "topics").query.sql_with_params()
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"SELECT f.type, topic, count(*) FROM ({sql}) f, unnest(f.topics) topic"
-                        " GROUP BY f.type, topic",
-                        params,
-                    )
-                    counts = {(kind, topic): n for kind, topic, n in cursor.fetchall()}
-            self._topics[skip] = counts
+            self._read(skip)
+        if self._topics[skip] is None:
+            return {
+                (kind, int(value)): n
+                for (facet, value, kind), n in self.archive_totals().items()
+                if facet == "topic"
+            }
         return self._topics[skip]
 
     def totals(self):
