@@ -1,7 +1,33 @@
 """Shared test set-up. Tests run against the real PostgreSQL that DATABASE_URL names
 (./dev test starts a private cluster when it is unset); pytest-django creates test_<name>."""
 
+import os
+
 import pytest
+
+CORPORA_VARIABLE = "ARCHIVE_CORPORA"
+left_out = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `corpus` read the large real corpora from the folder ARCHIVE_CORPORA names;
+    without it they are left out (and the summary says so in one line)."""
+    if os.environ.get(CORPORA_VARIABLE):
+        return
+    kept = []
+    for item in items:
+        (left_out if item.get_closest_marker("corpus") else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+def pytest_terminal_summary(terminalreporter):
+    if left_out:
+        terminalreporter.write_line(
+            f"{len(left_out)} corpus tests left out: set {CORPORA_VARIABLE} to the folder of the"
+            " real corpora (../shared/corpora) to run them."
+        )
 
 
 @pytest.fixture(autouse=True)

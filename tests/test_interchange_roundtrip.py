@@ -220,6 +220,7 @@ def test_demo_archive_imports_and_round_trips(tmp_path):
     assert {*exported.splitlines()} and canonical_objects(exported) == canonical_objects(text)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(
     ("corpus", "statements"),
     [("upr-recommendations.jsonl.gz", 400), ("ungd-speeches.jsonl.gz", 25)],
