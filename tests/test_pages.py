@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.template.loader import render_to_string
 
-from statements.models import Statement
-from tests.browser.builders import build_archive, expected_keys
+from statements.models import Statement, Topic
+from tests.browser.builders import TOPICS, build_archive, expected_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,47 @@ def test_organisation_page(client, archive):
     assert '<tr><th scope="row">2009</th><td>3</td></tr>' in html
     assert '<tr><th scope="row">2012</th><td>1</td></tr>' in html
     assert '<tr><th scope="row">2010</th>' not in html  # the draft's year
+
+
+def test_organisation_page_shows_the_newest_under_its_biggest_topics(client, archive):
+    # Fourteen topics of one statement each beside LO's own: the twelve biggest list their
+    # newest positions (LO's own topics first), every topic links to its permalink.
+    lo = archive.organisations["lo"]
+    for number in range(14):
+        topic = Topic.objects.create(key=f"extra-{number:02d}", name=f"Extra {number:02d}")
+        s = Statement.objects.create(
+            key=f"extra-{number:02d}", title=f"Extra statement {number:02d}", text="Text.",
+            organisation=lo, date=datetime.date(2000 + number, 1, 1), date_precision="year",
+        )  # fmt: skip
+        s.topics.set([topic])
+    groups = client.get("/organisations/lo/").context["groups"]
+    by_key = {g["topic"].key: g for g in groups}
+    assert len(groups) == 14 + len(expected_lo_topics(archive))
+    with_latest = [g for g in groups if g["latest"]]
+    assert len(with_latest) == 12
+    # LO's own topics carry two or three positions each; the extra ones one.
+    assert all(by_key[k]["latest"] for k in ("trafficking", "labour-rights", "poverty"))
+    html = page(client, "/organisations/lo/")
+    for number in range(14):
+        assert f'href="/organisations/lo/topics/extra-{number:02d}/"' in html
+
+
+def expected_lo_topics(archive):
+    """The topics LO's published positions are on, sub-topics counting for their parents."""
+    found = set()
+    for item in archive.items:
+        if item.organisation == "lo" and item.status == "published":
+            for topic in item.topics:
+                found |= {topic, *ancestors_of(topic)}
+    return found
+
+
+def ancestors_of(topic):
+    parent, found = TOPICS[topic][1], set()
+    while parent:
+        found.add(parent)
+        parent = TOPICS[parent][1]
+    return found
 
 
 def test_affiliations_both_ways_addressed_and_mentioned(client, archive):
