@@ -641,11 +641,15 @@ class PositionFact(models.Model):
 
 
 class PositionTotal(models.Model):
-    """How many public positions of a type carry each value of each facet, over the whole
-    archive: the counts of every page that filters nothing (the home page, the topics index,
-    everything in /positions/), read in one small query. Kept by statement-level triggers on
-    PositionFact (migration 0011) in the same transaction as the change: never stale."""
+    """How many public positions of a type carry each value of each facet, within a scope: the
+    whole archive (scope ""), one topic and everything below it ("topic:<id>") or one
+    organisation ("organisation:<id>"). They are the counts of every page that filters
+    nothing or one topic or one organisation (the home page, the topics index, a topic's
+    page, an organisation's page, /positions/ by one of them), read in one small query. Kept
+    by statement-level triggers on PositionFact (migration 0012) in the same transaction as
+    the change: never stale."""
 
+    scope = models.CharField(max_length=40, blank=True)
     facet = models.CharField(max_length=20)  # type, organisation, kind, language, year, topic
     value = models.TextField(blank=True)  # an organisation's or topic's id; "" for no year
     type = models.CharField(max_length=10)
@@ -653,8 +657,14 @@ class PositionTotal(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["facet", "value", "type"], name="positiontotal_key"),
+            models.UniqueConstraint(
+                fields=["scope", "facet", "value", "type"], name="positiontotal_key"
+            ),
+        ]
+        indexes = [
+            # The triggers remove the totals that fall to zero: found through this, not a scan.
+            models.Index(fields=["scope"], name="positiontotal_zero", condition=Q(count=0)),
         ]
 
     def __str__(self):
-        return f"{self.facet}={self.value} ({self.type}): {self.count}"
+        return f"{self.scope or 'all'}: {self.facet}={self.value} ({self.type}): {self.count}"

@@ -63,24 +63,28 @@ def stored_facts():
 
 
 def expected_totals(facts):
+    """{(scope, facet, value, type): count} for the whole archive (""), each topic a fact is
+    on and its organisation."""
     totals = Counter()
-    for kind, _id, organisation, _c, _ok, statement_kind, language, year, topics in facts:
-        totals["type", "", kind] += 1
-        totals["organisation", str(organisation), kind] += 1
-        if kind == "statement":
-            totals["kind", statement_kind, kind] += 1
-        totals["language", language, kind] += 1
-        totals["year", "" if year is None else str(year), kind] += 1
-        for topic in topics:
-            totals["topic", str(topic), kind] += 1
+    for fact in facts:
+        kind, _id, organisation, _c, _ok, statement_kind, language, year, topics = fact
+        for scope in ("", *(f"topic:{t}" for t in topics), f"organisation:{organisation}"):
+            totals[scope, "type", "", kind] += 1
+            totals[scope, "organisation", str(organisation), kind] += 1
+            if kind == "statement":
+                totals[scope, "kind", statement_kind, kind] += 1
+            totals[scope, "language", language, kind] += 1
+            totals[scope, "year", "" if year is None else str(year), kind] += 1
+            for topic in topics:
+                totals[scope, "topic", str(topic), kind] += 1
     return dict(totals)
 
 
 def assert_current():
     facts = expected_facts()
     assert stored_facts() == facts
-    stored = {(f, v, t): n for f, v, t, n in PositionTotal.objects.values_list(
-        "facet", "value", "type", "count")}  # fmt: skip
+    stored = {(s, f, v, t): n for s, f, v, t, n in PositionTotal.objects.values_list(
+        "scope", "facet", "value", "type", "count")}  # fmt: skip
     assert stored == expected_totals(facts)
 
 
@@ -146,7 +150,9 @@ def test_the_facts_follow_raw_sql_and_bulk_writes(archive):
     )
     assert_current()
     assert (
-        PositionTotal.objects.get(facet="topic", value=str(trafficking.pk), type="statement").count
+        PositionTotal.objects.get(
+            scope="", facet="topic", value=str(trafficking.pk), type="statement"
+        ).count
         == Statement.objects.published().filter(topics=trafficking).count()
     )
 

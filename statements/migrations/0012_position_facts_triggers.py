@@ -65,27 +65,36 @@ TYPES = {
     },
 }
 
-# The totals follow the facts: + for the rows inserted, - for the rows deleted. (Facts are
-# only ever updated for an organisation's country and kind, which the totals do not hold.)
+# The totals follow the facts: + for the rows inserted, - for the rows deleted, in three kinds
+# of scope: the whole archive (""), each topic the row is on ("topic:<id>", its topics holding
+# every topic above a tag) and its organisation ("organisation:<id>"). Facts are only ever
+# updated for an organisation's country and kind, which the totals do not hold.
 TOTALS_TEMPLATE = r"""
 CREATE FUNCTION statements_positionfact_totals_{event}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO statements_positiontotal AS t (facet, value, type, count)
-    SELECT facet, value, type, {sign} * sum(n) FROM (
-        SELECT 'type' AS facet, '' AS value, type, count(*) AS n FROM {rows} GROUP BY type
-        UNION ALL SELECT 'organisation', organisation_id::text, type, count(*)
-            FROM {rows} GROUP BY organisation_id, type
-        UNION ALL SELECT 'kind', kind, type, count(*)
-            FROM {rows} WHERE type = 'statement' GROUP BY kind, type
-        UNION ALL SELECT 'language', language, type, count(*) FROM {rows} GROUP BY language, type
-        UNION ALL SELECT 'year', coalesce(year::text, ''), type, count(*)
-            FROM {rows} GROUP BY year, type
-        UNION ALL SELECT 'topic', topic::text, type, count(*)
-            FROM {rows}, unnest(topics) topic GROUP BY topic, type
+    WITH scoped AS MATERIALIZED (
+        SELECT '' AS scope, r.* FROM {rows} r
+        UNION ALL SELECT 'topic:' || s, r.* FROM {rows} r, unnest(r.topics) s
+        UNION ALL SELECT 'organisation:' || r.organisation_id, r.* FROM {rows} r
+    )
+    INSERT INTO statements_positiontotal AS t (scope, facet, value, type, count)
+    SELECT scope, facet, value, type, {sign} * sum(n) FROM (
+        SELECT scope, 'type' AS facet, '' AS value, type, count(*) AS n
+            FROM scoped GROUP BY scope, type
+        UNION ALL SELECT scope, 'organisation', organisation_id::text, type, count(*)
+            FROM scoped GROUP BY scope, organisation_id, type
+        UNION ALL SELECT scope, 'kind', kind, type, count(*)
+            FROM scoped WHERE type = 'statement' GROUP BY scope, kind, type
+        UNION ALL SELECT scope, 'language', language, type, count(*)
+            FROM scoped GROUP BY scope, language, type
+        UNION ALL SELECT scope, 'year', coalesce(year::text, ''), type, count(*)
+            FROM scoped GROUP BY scope, year, type
+        UNION ALL SELECT scope, 'topic', topic::text, type, count(*)
+            FROM scoped, unnest(scoped.topics) topic GROUP BY scope, topic, type
     ) changed
-    GROUP BY facet, value, type
-    ORDER BY facet, value, type  -- one order for every writer: no deadlock between them
-    ON CONFLICT (facet, value, type) DO UPDATE SET count = t.count + EXCLUDED.count;
+    GROUP BY scope, facet, value, type
+    ORDER BY scope, facet, value, type  -- one order for every writer: no deadlock between them
+    ON CONFLICT (scope, facet, value, type) DO UPDATE SET count = t.count + EXCLUDED.count;
     DELETE FROM statements_positiontotal WHERE count = 0;
     RETURN NULL;
 END

@@ -6,10 +6,10 @@ Values of one parameter are ORed, so a facet does not narrow its own counts: its
 left out while it is counted. "Also tagged" is the exception, since its values are ANDed: it
 counts the topics of the current results, and a click narrows to those also tagged.
 
-The counts read PositionFacts, one narrow row per public position: one grouped query (by type,
-organisation, language, kind and year) gives every facet but the topics, the totals and the
-timeline, and one more the topics; a facet whose own parameter is in the selection needs its
-query again without it. What filters nothing is read from the maintained totals instead."""
+The counts come from PositionTotal, kept by the database for the whole archive, each topic and
+each organisation, when the selection (less the facet's own parameter) is one of those; else
+from one pass over the selection's PositionFacts, one narrow row per public position. A facet
+whose own parameter is in the selection needs its counts again without it."""
 
 from dataclasses import dataclass, field
 
@@ -86,115 +86,85 @@ class Facet:
 
 
 class FacetEngine:
-    """Counts under a selection. `facts(skip)` gives the PositionFacts under every filter but
-    `skip`, or None when that is the whole public archive: then the maintained totals
-    (PositionTotal) answer, whatever the archive's size. `params` is the selection's
-    canonical parameters."""
+    """Counts under a selection, as tallies {(facet, value, type): count} with the facets of
+    PositionTotal (type, organisation, kind, language, year, topic). `scope(skip)` names the
+    maintained totals that answer the selection without the filter `skip` (the whole archive,
+    one topic, one organisation), or is None: then `facts(skip)`, the PositionFacts under
+    that selection, are counted. `params` is the selection's canonical parameters."""
 
-    def __init__(self, facts, params, tree):
-        self.facts, self.params, self.tree = facts, params, tree
-        self._rows, self._topics, self._totals, self._organisations = {}, {}, None, {}
+    def __init__(self, facts, scope, params, tree):
+        self.facts, self.scope, self.params, self.tree = facts, scope, params, tree
+        self._tallies, self._organisations = {}, {}
 
-    def _skip(self, skip):
-        return skip if skip is not None and self.params.get(skip) else None
+    def tally(self, skip=None):
+        """{(facet, value, type): count} under the selection without `skip`, cached."""
+        if skip is not None and not self.params.get(skip):
+            skip = None
+        if skip not in self._tallies:
+            scope = self.scope(skip)
+            if scope is not None:
+                rows = PositionTotal.objects.filter(scope=scope).values_list(
+                    "facet", "value", "type", "count"
+                )
+            else:
+                rows = self._count_facts(self.facts(skip))
+            self._tallies[skip] = {(facet, value, kind): n for facet, value, kind, n in rows}
+        return self._tallies[skip]
 
-    # --- Counting ---
-
-    def _read(self, skip):
-        """Count the facts under the selection without `skip` once, for both the grouped rows
-        and the topics: one pass over the selection's facts, grouped two ways."""
-        facts = self.facts(skip)
-        if facts is None:
-            self._rows[skip] = self._topics[skip] = None
-            return
+    @staticmethod
+    def _count_facts(facts):
+        """One pass over the facts, grouped as the totals are."""
         columns = ("type", "organisation_id", "language", "kind", "year", "topics")
         sql, params = facts.order_by().values(*columns).query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH f AS MATERIALIZED ({sql})"
-                " SELECT false, type, organisation_id, language, kind, year, count(*) FROM f"
-                " GROUP BY type, organisation_id, language, kind, year"
-                " UNION ALL"
-                " SELECT true, type, topic, NULL, NULL, NULL, count(*)"
-                " FROM f, unnest(f.topics) topic GROUP BY type, topic",
+                " SELECT 'type', '', type, count(*) FROM f GROUP BY type"
+                " UNION ALL SELECT 'organisation', organisation_id::text, type, count(*)"
+                " FROM f GROUP BY organisation_id, type"
+                " UNION ALL SELECT 'kind', kind, type, count(*) FROM f WHERE type = 'statement'"
+                " GROUP BY kind, type"
+                " UNION ALL SELECT 'language', language, type, count(*) FROM f"
+                " GROUP BY language, type"
+                " UNION ALL SELECT 'year', coalesce(year::text, ''), type, count(*) FROM f"
+                " GROUP BY year, type"
+                " UNION ALL SELECT 'topic', topic::text, type, count(*)"
+                " FROM f, unnest(f.topics) topic GROUP BY topic, type",
                 params,
             )
-            found = cursor.fetchall()
-        self._rows[skip] = [row[1:] for row in found if not row[0]]
-        self._topics[skip] = {(row[1], row[2]): row[6] for row in found if row[0]}
+            return cursor.fetchall()
 
-    def rows(self, skip=None):
-        """(type, organisation id, language, statement kind, year, count) rows under the
-        selection without the filter `skip`, cached; None for the whole archive."""
-        skip = self._skip(skip)
-        if skip not in self._rows:
-            self._read(skip)
-        return self._rows[skip]
-
-    def archive_totals(self):
-        """{(facet, value, type): count} over the whole public archive, maintained."""
-        if self._totals is None:
-            self._totals = {
-                (facet, value, kind): n
-                for facet, value, kind, n in PositionTotal.objects.values_list(
-                    "facet", "value", "type", "count"
-                )
-            }
-        return self._totals
-
-    def archive_counts(self, facet, kind):
-        """{value: count} of one facet and type over the whole public archive."""
+    def values(self, facet, skip=None):
+        """{(type, value): count} of one facet under the selection without `skip`."""
         return {
-            value: n
-            for (name, value, item_type), n in self.archive_totals().items()
-            if name == facet and item_type == kind
+            (kind, value): n for (name, value, kind), n in self.tally(skip).items() if name == facet
         }
-
-    def topic_counts(self, skip=None):
-        """{(type, topic id): count}: each position once per topic it carries or is below."""
-        skip = self._skip(skip)
-        if skip not in self._topics:
-            self._read(skip)
-        if self._topics[skip] is None:
-            return {
-                (kind, int(value)): n
-                for (facet, value, kind), n in self.archive_totals().items()
-                if facet == "topic"
-            }
-        return self._topics[skip]
 
     def totals(self):
         """{type: number of results} under the whole selection: exact."""
         totals = {"statement": 0, "resolution": 0}
-        rows = self.rows()
-        if rows is None:
-            for (facet, _value, kind), n in self.archive_totals().items():
-                if facet == "type":
-                    totals[kind] += n
-        else:
-            for kind, *_rest, n in rows:
-                totals[kind] += n
+        for (kind, _value), n in self.values("type").items():
+            totals[kind] += n
         return totals
 
     def per_year(self):
         """({year: number of results}, number undated) under the whole selection."""
         per_year, undated = {}, 0
-        rows = self.rows()
-        if rows is None:
-            for (facet, value, _kind), n in self.archive_totals().items():
-                if facet != "year":
-                    continue
-                if value:
-                    per_year[int(value)] = per_year.get(int(value), 0) + n
-                else:
-                    undated += n
-            return per_year, undated
-        for *_rest, year, n in rows:
-            if year is None:
-                undated += n
+        for (_kind, year), n in self.values("year").items():
+            if year:
+                per_year[int(year)] = per_year.get(int(year), 0) + n
             else:
-                per_year[year] = per_year.get(year, 0) + n
+                undated += n
         return per_year, undated
+
+    def topic_counts(self, skip=None):
+        """{(type, topic id): count}: each position once per topic it carries or is below."""
+        return {(kind, int(topic)): n for (kind, topic), n in self.values("topic", skip).items()}
+
+    def archive_counts(self, facet, kind):
+        """{value: count} of one facet and type over the whole public archive."""
+        rows = PositionTotal.objects.filter(scope="", facet=facet, type=kind)
+        return dict(rows.values_list("value", "count"))
 
     def organisations(self, ids):
         """{id: (key, label, country, kind)} of these organisations, read once each."""
@@ -208,51 +178,33 @@ class FacetEngine:
 
     def counts(self, name):
         """{value: (label, count, depth)} for one facet."""
-        if name in TOPIC_FACETS:
-            totals = {}
-            for (_kind, topic_id), n in self.topic_counts(
-                "topic" if name == "topic" else None
-            ).items():
-                totals[topic_id] = totals.get(topic_id, 0) + n
-            nodes = self.tree.nodes
-            return {
-                nodes[i].key: (nodes[i].name, n, nodes[i].depth)
-                for i, n in totals.items()
-                if i in nodes
-            }
-        rows = self.rows(skip=name)
-        if rows is None:  # the whole archive: from the totals, per organisation and value
-            rows = []
-            for (facet, value, kind), n in self.archive_totals().items():
-                if facet == "type" == name:
-                    rows.append((kind, None, None, None, None, n))
-                elif facet == "organisation" and name in ORGANISATION_FACETS:
-                    rows.append((kind, int(value), None, None, None, n))
-                elif facet == name:
-                    rows.append((kind, None, value, value, None, n))
-        organisations = (
-            self.organisations({row[1] for row in rows}) if name in ORGANISATION_FACETS else {}
-        )
-        labels = facet_labels().get(name, {})
         counts = {}
-        for kind, organisation_id, language, statement_kind, _year, n in rows:
-            if name == "type":
-                value, label = kind, labels[kind]
-            elif name in ORGANISATION_FACETS:
-                key, org_label, country, org_kind = organisations[organisation_id]
-                value, label = {
-                    "organisation": (key, org_label),
-                    "country": (country, labels.get(country, country)),
-                    "organisation_kind": (org_kind, labels.get(org_kind, org_kind)),
-                }[name]
-                if not value:  # international bodies have no country to filter by
-                    continue
-            elif name == "kind":
-                if kind != "statement":
-                    continue
-                value, label = statement_kind, labels.get(statement_kind, statement_kind)
-            else:
-                value, label = language, labels.get(language, language)
+        if name in TOPIC_FACETS:
+            nodes = self.tree.nodes
+            skip = "topic" if name == "topic" else None
+            for (_kind, topic_id), n in self.topic_counts(skip).items():
+                node = nodes.get(topic_id)
+                if node:
+                    previous = counts.get(node.key, (node.name, 0, node.depth))
+                    counts[node.key] = (node.name, previous[1] + n, node.depth)
+            return counts
+        labels = facet_labels().get(name, {})
+        if name in ORGANISATION_FACETS:
+            per_organisation = self.values("organisation", skip=name)
+            organisations = self.organisations({int(pk) for _kind, pk in per_organisation})
+            found = []
+            for (_kind, pk), n in per_organisation.items():
+                key, label, country, org_kind = organisations[int(pk)]
+                value = {"organisation": key, "country": country, "organisation_kind": org_kind}
+                value = value[name]
+                if value:  # international bodies have no country to filter by
+                    found.append((value, label if name == "organisation" else None, n))
+        elif name == "type":
+            found = [(kind, None, n) for (kind, _value), n in self.values("type", name).items()]
+        else:
+            found = [(value, None, n) for (_kind, value), n in self.values(name, name).items()]
+        for value, label, n in found:
+            label = label or labels.get(value, value)
             previous = counts.get(value, (label, 0, 0))
             counts[value] = (label, previous[1] + n, 0)
         if name == "type":

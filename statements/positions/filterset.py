@@ -201,13 +201,29 @@ class PositionFilterSet(django_filters.FilterSet):
         return self._apply(self.base_statements, skip), self._apply(self.base_resolutions, skip)
 
     def facts(self, skip=None):
-        """The PositionFacts under the selection, leaving out the filter `skip`; None when
-        that is every public position (the maintained totals then answer)."""
-        facts = self._apply(self.base_facts, skip)
-        chosen = set(self.canonical_params()) & set(FILTER_PARAMETERS) - {skip}
-        if not chosen and not self.chosen:
+        """The PositionFacts under the selection, leaving out the filter `skip`."""
+        return self._apply(self.base_facts, skip)
+
+    def scope(self, skip=None):
+        """The PositionTotal scope that holds the counts of the selection without `skip`: ""
+        for every public position, "topic:<id>" for one topic alone (its sub-topics
+        included), "organisation:<id>" for one organisation alone; None when there is none
+        and the facts must be counted (a search's matches always are)."""
+        if self.chosen:
             return None
-        return facts
+        chosen = {
+            name: values
+            for name, values in self.canonical_params().items()
+            if name in FILTER_PARAMETERS and name != skip
+        }
+        if not chosen:
+            return ""
+        if len(chosen) == 1:
+            ((name, values),) = chosen.items()
+            if len(values) == 1 and name in ("topic", "also_topic", "organisation"):
+                picked = self.form.cleaned_data[name]
+                return f"{'organisation' if name == 'organisation' else 'topic'}:{picked[0].pk}"
+        return None
 
     @property
     def qs(self):

@@ -25,7 +25,9 @@ class Positions:
         self.filterset = filterset
         self.statements, self.resolutions = filterset.filtered()
         self.params = filterset.canonical_params()
-        self.engine = FacetEngine(filterset.facts, self.params, filterset.topic_tree)
+        self.engine = FacetEngine(
+            filterset.facts, filterset.scope, self.params, filterset.topic_tree
+        )
 
     @property
     def sort_order(self):

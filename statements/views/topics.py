@@ -24,7 +24,7 @@ def counted_tree(positions):
 def published_statement_count():
     """Published statements per organisation, as a subquery of the maintained totals."""
     totals = PositionTotal.objects.filter(
-        facet="organisation", type="statement", value=Cast(OuterRef("pk"), TextField())
+        scope="", facet="organisation", type="statement", value=Cast(OuterRef("pk"), TextField())
     ).values("count")
     return Coalesce(Subquery(totals), 0)
 
