@@ -16,7 +16,7 @@ from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
 from .. import codes
@@ -36,13 +36,24 @@ from .params import (
 from .topics import TopicTree
 
 
-def ids_of(queryset):
-    """`item_id IN (the queryset's ids)`, the queryset compiled on its own: the search's raw
-    SQL names its table, which a subquery of the ORM would alias away."""
-    if queryset.query.is_empty():
+def facts_of(statements, resolutions):
+    """The condition that keeps the facts of these statements and resolutions: a row-value
+    IN over their ids, which the planner answers by probing the facts' (type, item_id) index
+    for a few matches, or by a hash join for many. (The querysets are compiled on their own:
+    the search's raw SQL names its table, which a subquery of the ORM would alias away.)"""
+    parts, params = [], []
+    for kind, queryset in (("statement", statements), ("resolution", resolutions)):
+        if queryset.query.is_empty():
+            continue
+        sql, more = queryset.order_by().values("pk").query.sql_with_params()
+        parts.append(f"SELECT %s::varchar, ids.* FROM ({sql}) ids")
+        params += [kind, *more]
+    if not parts:
         return RawSQL("false", [], output_field=BooleanField())
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    return RawSQL(f"{table(PositionFact)}.item_id IN ({sql})", params, output_field=BooleanField())
+    columns = f"({table(PositionFact)}.type, {table(PositionFact)}.item_id)"
+    return RawSQL(
+        f"{columns} IN ({' UNION ALL '.join(parts)})", params, output_field=BooleanField()
+    )
 
 
 class YearFilter(django_filters.Filter):
@@ -92,8 +103,7 @@ class PositionFilterSet(django_filters.FilterSet):
         self.base_facts = PositionFact.objects.all()
         if self.chosen:
             self.base_facts = self.base_facts.filter(
-                Q(ids_of(self.base_statements), type="statement")
-                | Q(ids_of(self.base_resolutions), type="resolution")
+                facts_of(self.base_statements, self.base_resolutions)
             )
         super().__init__(data, queryset=self.base_statements, request=request)
 
