@@ -71,6 +71,7 @@ class Facet:
     hidden: list = field(default_factory=list)  # listed, folded away under "show more"
     more: int = 0  # values with results that only the full list shows
     more_url: str = ""  # the full list
+    of: int = 0  # for "also tagged": the results its counts are a part of
 
     @property
     def selected(self):
@@ -238,6 +239,8 @@ class FacetEngine:
         shown = sorted(by_count[:cut], key=sort_key)
         folded = [] if full else sorted(by_count[cut:FACET_FOLDED], key=sort_key)
         facet = Facet(name, title, mode, more=max(0, len(values) - max(cut, FACET_FOLDED)))
+        if facet.narrows:
+            facet.of = sum(self.totals().values())
         if facet.more and full_list_url:
             facet.more_url = full_list_url(name) + canonical_query(self._without_page(), extra)
         for group, target in ((shown, facet.values), (folded, facet.hidden)):
