@@ -526,8 +526,17 @@ def test_cap_formatting():
     assert capped(0) == "0"
 
 
-def test_results_fragment(client, archive):
-    response = client.get("/positions/?topic=trafficking", headers={"X-Fragment": "results"})
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/positions/?topic=trafficking",
+        "/topics/trafficking/",
+        "/organisations/lo/topics/trafficking/",
+    ],
+)
+def test_results_fragment(client, archive, url):
+    # Every list of positions gives its results alone when asked (the topic page was a 500).
+    response = client.get(url, headers={"X-Fragment": "results"})
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="results"')

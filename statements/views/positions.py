@@ -126,7 +126,8 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
         **context,
     }
     if request.headers.get("X-Fragment") == RESULTS_FRAGMENT:
-        template = f"{template}#{RESULTS_FRAGMENT}"
+        # The results partial is the positions list's, which every such page extends.
+        template = f"positions/list.html#{RESULTS_FRAGMENT}"
     return render(request, template, ctx)
 
 
