@@ -5,8 +5,9 @@ import datetime
 
 import pytest
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
-from statements.models import Statement, Topic
+from statements.models import Organisation, Resolution, Statement, Topic
 from tests.browser.builders import TOPICS, build_archive, expected_keys
 
 pytestmark = pytest.mark.django_db
@@ -352,3 +353,24 @@ def test_a_suspicious_request_gets_the_400_page(client, archive, settings):
     response = client.get("/", headers={"host": "evil.example"})
     assert response.status_code == 400
     assert "This request cannot be answered" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "address", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<b>x</b>", "x"]
+)
+def test_a_stored_address_is_only_a_link_when_it_is_a_web_address(client, archive, address):
+    Organisation.objects.filter(key="lo").update(website=address)
+    Statement.objects.filter(key="lo-answer").update(source_url=address)
+    Resolution.objects.filter(key="lo-2009-poverty").update(source_url=address)
+    for url in ("/organisations/lo/", "/statements/lo-answer/", "/resolutions/lo-2009-poverty/"):
+        html = page(client, url)
+        assert 'href="javascript' not in html.lower() and 'href="data:' not in html
+        assert 'rel="external noopener"' not in html  # shown as text, not as a link
+        assert escape(address.strip()) in html or escape(address) in html
+
+
+def test_a_web_address_is_a_link(client, archive):
+    Organisation.objects.filter(key="lo").update(website="https://www.lo.no/")
+    assert '<a href="https://www.lo.no/" rel="external noopener">' in page(
+        client, "/organisations/lo/"
+    )

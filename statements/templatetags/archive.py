@@ -49,6 +49,18 @@ def capped(count, cap=None):
     return number_format(count, force_grouping=True)
 
 
+WEB_SCHEMES = ("http", "https")
+
+
+@register.filter
+def web_url(value):
+    """The value when it is a web address (http or https), else "": a stored link is only
+    ever a link to the web, never `javascript:` or `data:` (the format accepts any text)."""
+    value = (value or "").strip()
+    scheme, colon, _rest = value.partition(":")
+    return value if colon and scheme.lower() in WEB_SCHEMES else ""
+
+
 @register.filter
 def plural(count, forms):
     """{{ n|plural:"statement,statements" }}"""
