@@ -94,7 +94,8 @@ def language_choices():
 
 
 def validate_key(value):
-    if len(value) > KEY_MAX_LENGTH or not KEY_RE.match(value):
+    # fullmatch: `$` alone would let a key end in a newline, which the database refuses.
+    if len(value) > KEY_MAX_LENGTH or not KEY_RE.fullmatch(value):
         raise ValidationError(
             "A key is lowercase letters, digits and single hyphens (not at either end), "
             "at most 100 characters.",
@@ -129,7 +130,7 @@ def validate_year(value):
         )
 
 
-PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+PARTIAL_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 def parse_partial_date(value):
@@ -137,7 +138,7 @@ def parse_partial_date(value):
 
     Raises ValueError naming what is wrong, for the importer and the admin alike."""
 
-    match = PARTIAL_DATE_RE.match(value)
+    match = PARTIAL_DATE_RE.fullmatch(value)
     if not match:
         raise ValueError(f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = match.groups()

@@ -91,6 +91,18 @@ CASES = [
         "'Bad_Key' is not a valid key",
     ),
     (
+        "key-ending-in-a-newline",  # once a traceback from the database's check
+        '{"type": "organisation", "key": "x\\n", "name": "X"}',
+        "key",
+        "is not a valid key",
+    ),
+    (
+        "date-ending-in-a-newline",
+        STATEMENT + ', "date": "2009\\n"}',
+        "date",
+        "is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
+    ),
+    (
         "key-too-long",
         '{"type": "organisation", "key": "' + "a" * 101 + '", "name": "X"}',
         "key",

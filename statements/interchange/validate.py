@@ -21,8 +21,8 @@ from .reader import BadNumber
 
 MAX_REPORTED = 100
 
-_FULL_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_PARTIAL_DATE_RE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+_FULL_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fullmatch: no newline after
+_PARTIAL_DATE_RE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,7 @@ def _check_value(f, value):
         return value
     if kind == schema.DATE:
         _token(value, f)
-        if not _FULL_DATE_RE.match(value):
+        if not _FULL_DATE_RE.fullmatch(value):
             raise _Invalid(f"{value!r} is not a full date of the form YYYY-MM-DD")
         try:
             return codes.parse_partial_date(value)[0]
@@ -179,7 +179,7 @@ def _check_value(f, value):
             raise _Invalid(str(error)) from None
     if kind == schema.PARTIAL_DATE:
         _token(value, f)
-        if not _PARTIAL_DATE_RE.match(value):
+        if not _PARTIAL_DATE_RE.fullmatch(value):
             raise _Invalid(f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
         try:
             return codes.parse_partial_date(value)
