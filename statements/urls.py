@@ -1,27 +1,32 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from .views import health, organisations, positions, search, texts, topics
 
+
+def page(route, view, name):
+    """A public page: read-only, so it answers GET and HEAD and nothing else (405)."""
+    return path(route, require_safe(view), name=name)
+
+
 # These URLs are part of the public contract: other sites link to them.
 urlpatterns = [
-    path("", topics.home, name="home"),
-    path("topics/", topics.topic_index, name="topic-index"),
-    path("topics/<slug:key>/", positions.topic_detail, name="topic-detail"),
-    path("organisations/", organisations.organisation_index, name="organisation-index"),
-    path(
-        "organisations/<slug:key>/", organisations.organisation_detail, name="organisation-detail"
-    ),
-    path(
+    page("", topics.home, "home"),
+    page("topics/", topics.topic_index, "topic-index"),
+    page("topics/<slug:key>/", positions.topic_detail, "topic-detail"),
+    page("organisations/", organisations.organisation_index, "organisation-index"),
+    page("organisations/<slug:key>/", organisations.organisation_detail, "organisation-detail"),
+    page(
         "organisations/<slug:organisation>/topics/<slug:topic>/",
         positions.organisation_topic,
-        name="organisation-topic",
+        "organisation-topic",
     ),
-    path("statements/<slug:key>/", texts.statement_detail, name="statement-detail"),
-    path("congresses/<slug:key>/", texts.congress_detail, name="congress-detail"),
-    path("resolutions/<slug:key>/", texts.resolution_detail, name="resolution-detail"),
-    path("positions/", positions.positions, name="positions"),
-    path("positions/facets/<slug:name>/", positions.positions_facet, name="positions-facet"),
-    path("search/", search.search, name="search"),
-    path("search/facets/<slug:name>/", search.search_facet, name="search-facet"),
-    path("health/", health.health, name="health"),
+    page("statements/<slug:key>/", texts.statement_detail, "statement-detail"),
+    page("congresses/<slug:key>/", texts.congress_detail, "congress-detail"),
+    page("resolutions/<slug:key>/", texts.resolution_detail, "resolution-detail"),
+    page("positions/", positions.positions, "positions"),
+    page("positions/facets/<slug:name>/", positions.positions_facet, "positions-facet"),
+    page("search/", search.search, "search"),
+    page("search/facets/<slug:name>/", search.search_facet, "search-facet"),
+    page("health/", health.health, "health"),
 ]

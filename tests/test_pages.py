@@ -374,3 +374,32 @@ def test_a_web_address_is_a_link(client, archive):
     assert '<a href="https://www.lo.no/" rel="external noopener">' in page(
         client, "/organisations/lo/"
     )
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/topics/",
+    "/topics/trafficking/",
+    "/organisations/",
+    "/organisations/lo/",
+    "/organisations/lo/topics/trafficking/",
+    "/statements/lo-answer/",
+    "/congresses/lo-congress-2009/",
+    "/resolutions/lo-2009-poverty/",
+    "/positions/",
+    "/positions/facets/topic/",
+    "/search/?q=trafficking",
+    "/search/facets/topic/?q=trafficking",
+    "/health/",
+]
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_public_pages_answer_get_and_head_only(client, archive, url):
+    assert client.get(url).status_code == 200
+    head = client.head(url)
+    assert head.status_code == 200 and not head.content
+    for method in ("post", "put", "patch", "delete", "options", "trace"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 405, (method, url)
+        assert response["Allow"] == "GET, HEAD"
