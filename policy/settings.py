@@ -17,14 +17,22 @@ def env_bool(name, default=False):
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
-# A development key only works with DEBUG on; production must set its own.
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+# The development key is for this machine alone: with DEBUG on, or DJANGO_DEV=1 (./dev, the
+# tests and the benchmarks, which serve 127.0.0.1), and never for a host beyond it.
+# Production sets its own key.
+DEV_SECRET_KEY = "dev-only-insecure-key"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
-    "dev-only-insecure-key" if DEBUG or os.environ.get("DJANGO_DEV") else None
+    DEV_SECRET_KEY if DEBUG or env_bool("DJANGO_DEV") else None
 )
 if not SECRET_KEY:
     raise RuntimeError("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for development).")
-
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+if SECRET_KEY == DEV_SECRET_KEY and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS:
+    raise RuntimeError(
+        "The development key serves this machine only: set DJANGO_SECRET_KEY to serve "
+        f"{', '.join(sorted(set(ALLOWED_HOSTS) - LOCAL_HOSTS))}."
+    )
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
