@@ -6,7 +6,7 @@ import io
 import pytest
 
 from statements.interchange.progress import BarProgress, LineProgress
-from statements.models import Organisation, Statement
+from statements.models import Affiliation, Organisation, Quotation, Statement
 
 from .test_interchange_support import counts, import_text, run, write
 
@@ -424,3 +424,21 @@ def test_progress_is_plain_lines_off_a_terminal_and_a_bar_on_one():
     bar.close()
     assert "reading big.jsonl" in stream.getvalue()
     assert "big.jsonl: writing…" in stream.getvalue()
+
+
+def test_a_repeated_affiliation_or_quotation_is_one_and_the_last_line_wins(tmp_path, archive):
+    # The format matches affiliations by (organisation, relation, target) and quotations by
+    # (statement, resolution, excerpt): a repeat replaces the earlier line, as an import would.
+    text = (
+        AFFILIATION + ', "target": "ituc", "note": "first"}\n'
+        + AFFILIATION + ', "target": "ituc", "since": 1990, "note": "second"}\n'
+        + CONGRESS + "}\n"
+        + '{"type": "resolution", "key": "r", "congress": "c", "title": "R", "text": "LO acts."}\n'
+        + '{"type": "quotation", "statement": "answer", "resolution": "r", "excerpt": "LO acts."}\n'
+        + '{"type": "quotation", "statement": "answer", "resolution": "r", "excerpt": "LO acts."}\n'
+    )  # fmt: skip
+    result = import_text(tmp_path, text)
+    assert result.status == 0, result.err
+    [affiliation] = Affiliation.objects.all()
+    assert (affiliation.since, affiliation.note) == (1990, "second")
+    assert Quotation.objects.count() == 1

@@ -30,7 +30,7 @@ from statements.search.maintenance import flush_search_indexes
 
 from . import schema
 from .reader import LineError, open_lines, parse_line
-from .validate import Problems, check_file, check_object
+from .validate import Problems, check_file, check_object, last_of_each
 
 
 class NullProgress:
@@ -123,6 +123,7 @@ def import_file(path, *, dry_run=False, progress=None):
                 result.read[type_] = len(items)
             if result.problems or dry_run:
                 return result
+            last_of_each(records)
             Writer(records, result.counts, progress).write()
         # Until their pending lists are cleaned, the GIN indexes make the first searches slow.
         progress.phase("updating the search indexes")

@@ -331,6 +331,18 @@ def _parent_cycles(type_, records, problems):
         problems.add(record.line, "parent", f"makes a cycle of {type_} parents: {shown}")
 
 
+def last_of_each(records):
+    """Affiliations and quotations are matched by their fields (organisation, relation, target;
+    statement, resolution, excerpt): a line that repeats an earlier one of the same file
+    replaces it, as it would replace one in the archive."""
+    for type_ in ("affiliation", "quotation"):
+        latest = {}
+        for record in records[type_]:
+            latest.pop(record.match, None)
+            latest[record.match] = record
+        records[type_] = list(latest.values())
+
+
 def check_file(records, problems, declared=None):
     """Check what spans lines and the archive. `records` maps type -> list of Records;
     `declared` maps type -> keys of the file's invalid lines (already reported), which
@@ -350,19 +362,8 @@ def check_file(records, problems, declared=None):
             else:
                 seen[key] = record.line
         file_keys[type_] = seen
-    for type_ in ("affiliation", "quotation"):
-        seen = {}
-        for record in records[type_]:
-            match = record.match
-            if match in seen:
-                names = ", ".join(schema.match_fields(type_))
-                problems.add(
-                    record.line,
-                    None,
-                    f"repeats the {type_} on line {seen[match]} (same {names})",
-                )
-            else:
-                seen[match] = record.line
+    # Affiliations and quotations repeated in the file are not problems: the format matches
+    # them by their fields, so a repeat replaces the earlier line (see last_of_each).
 
     # References: to an object in this file, or else one already in the archive.
     wanted = {type_: set() for type_ in MODELS}
