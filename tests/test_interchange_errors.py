@@ -371,6 +371,22 @@ def test_dry_run_checks_against_the_archive_and_writes_nothing(tmp_path, archive
     assert counts() == archive
 
 
+def test_a_dry_run_of_several_files_sees_the_earlier_ones_and_writes_nothing(tmp_path, archive):
+    # The real import of a then b accepts b's reference to a's organisation: so must the dry run.
+    first = write(tmp_path, GOOD_BEFORE, "a.jsonl")
+    second = write(tmp_path, STATEMENT.replace('"lo"', '"kom"') + "}\n", "b.jsonl")
+    result = run("import_archive", "--dry-run", str(first), str(second))
+    assert result.status == 0, result.err
+    assert "b.jsonl: 1 objects checked, all valid (dry run: nothing written)" in result.out
+    assert counts() == archive
+    # A reference to nothing is still refused, and still nothing is written.
+    third = write(tmp_path, STATEMENT.replace('"lo"', '"nobody"') + "}\n", "c.jsonl")
+    bad = run("import_archive", "--dry-run", str(first), str(third))
+    assert bad.status == 1 and "refers to organisation 'nobody'" in bad.err
+    assert counts() == archive
+    assert run("import_archive", str(first), str(second)).status == 0
+
+
 def test_empty_file_imports_nothing_without_error(tmp_path, archive):
     result = import_text(tmp_path, "")
     assert result.status == 0, result.err

@@ -108,12 +108,16 @@ def read_records(path, result, progress):
     return records
 
 
-def import_file(path, *, dry_run=False, progress=None):
+def import_file(path, *, dry_run=False, rehearse=False, progress=None):
     """Import one file (all of it or, on any problem, nothing). Returns an ImportResult;
-    raises FileError when the file cannot be read at all."""
+    raises FileError when the file cannot be read at all.
+
+    `dry_run` checks and writes nothing. `rehearse` checks and writes as a real import does,
+    for a caller that rolls its own transaction back afterwards: a dry run of several files,
+    whose later files may refer to the earlier ones."""
     path = Path(path)
     progress = progress or NullProgress()
-    result = ImportResult(str(path), dry_run=dry_run)
+    result = ImportResult(str(path), dry_run=dry_run or rehearse)
     try:
         records = read_records(path, result, progress)
         with transaction.atomic():
@@ -125,6 +129,8 @@ def import_file(path, *, dry_run=False, progress=None):
                 return result
             last_of_each(records)
             Writer(records, result.counts, progress).write()
+        if rehearse:
+            return result
         # Until their pending lists are cleaned, the GIN indexes make the first searches slow.
         progress.phase("updating the search indexes")
         with connection.cursor() as cursor:

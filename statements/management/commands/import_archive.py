@@ -1,7 +1,7 @@
 """manage.py import_archive FILE… — import interchange files (docs/interchange.md)."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from statements.interchange import schema
 from statements.interchange.importer import import_file
@@ -26,6 +26,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, files, dry_run=False, **options):
+        if not dry_run:
+            return self.import_each(files, options)
+        # A dry run writes every file as the import would, so that a later file sees the
+        # earlier ones, then rolls all of it back.
+        with transaction.atomic():
+            try:
+                return self.import_each(files, options, rehearse=True)
+            finally:
+                transaction.set_rollback(True)
+
+    def import_each(self, files, options, rehearse=False):
         failed = []
         for path in files:
             progress = (
@@ -34,7 +45,7 @@ class Command(BaseCommand):
                 else LineProgress(self.stderr, path)
             )
             try:
-                result = import_file(path, dry_run=dry_run, progress=progress)
+                result = import_file(path, rehearse=rehearse, progress=progress)
             except FileError as error:
                 self.stderr.write(f"{path}: {error}")
                 failed.append(path)
