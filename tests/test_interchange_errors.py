@@ -377,7 +377,7 @@ def test_a_dry_run_of_several_files_sees_the_earlier_ones_and_writes_nothing(tmp
     second = write(tmp_path, STATEMENT.replace('"lo"', '"kom"') + "}\n", "b.jsonl")
     result = run("import_archive", "--dry-run", str(first), str(second))
     assert result.status == 0, result.err
-    assert "b.jsonl: 1 objects checked, all valid (dry run: nothing written)" in result.out
+    assert "b.jsonl: 1 object checked, all valid (dry run: nothing written)" in result.out
     assert counts() == archive
     # A reference to nothing is still refused, and still nothing is written.
     third = write(tmp_path, STATEMENT.replace('"lo"', '"nobody"') + "}\n", "c.jsonl")
