@@ -84,7 +84,9 @@ class Command(BaseCommand):
             return
         if result.dry_run:
             self.stdout.write(
-                self.style.SUCCESS(f"{result.path}: {objects:,} object{'s' if objects != 1 else ''} checked, all valid")
+                self.style.SUCCESS(
+                    f"{result.path}: {objects:,} object{'s' if objects != 1 else ''} checked, all valid"
+                )
                 + " (dry run: nothing written)."
             )
             for type_ in schema.TYPE_ORDER:
