@@ -85,7 +85,8 @@ class Command(BaseCommand):
         if result.dry_run:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"{result.path}: {objects:,} object{'s' if objects != 1 else ''} checked, all valid"
+                    f"{result.path}: {objects:,} object{'s' if objects != 1 else ''} checked,"
+                    " all valid"
                 )
                 + " (dry run: nothing written)."
             )
