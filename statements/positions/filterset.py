@@ -91,7 +91,7 @@ class PositionFilterSet(django_filters.FilterSet):
     )
     sort = django_filters.ChoiceFilter(choices=list(SORTS.items()), method="filter_nothing")
 
-    def __init__(self, data=None, *, statements=None, resolutions=None, request=None):
+    def __init__(self, data=None, *, statements=None, resolutions=None, facts=None, request=None):
         if data is not None:
             data = without_blanks(data)
         self.base_statements = (Statement.objects if statements is None else statements).published()
@@ -100,8 +100,8 @@ class PositionFilterSet(django_filters.FilterSet):
         ).published()
         # The facts of those positions: all of them unless the caller chose some (a search).
         self.chosen = statements is not None or resolutions is not None
-        self.base_facts = PositionFact.objects.all()
-        if self.chosen:
+        self.base_facts = PositionFact.objects.all() if facts is None else facts
+        if self.chosen and facts is None:
             self.base_facts = self.base_facts.filter(
                 facts_of(self.base_statements, self.base_resolutions)
             )

@@ -7,8 +7,10 @@ in every match up to the count cap; above it (a word in a fifth of the archive),
 set is the texts that have the query in their titles and summaries first, then the others."""
 
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
-from ..models import Congress, Resolution, Statement, table
+from ..models import Congress, PositionFact, Resolution, Statement, table
 from ..positions.filterset import PositionFilterSet
 from ..positions.params import count_cap
 
@@ -18,12 +20,64 @@ from ..positions.params import count_cap
 MATCH_TIMEOUT_MS = 3_000
 
 
+MATCHES = "search_matches"  # the temporary table of a search's matches
+
+
+def find_matches(query):
+    """Find the query's matches once, into a temporary table of (type, id) for the rest of
+    the search's transaction: the facets, the counts and the ranking all read it, instead of
+    asking the index (and checking each text's status) again each time."""
+    parts, params = [], []
+    for model in (Statement, Resolution):
+        sql, more = (
+            model.objects.published()
+            .matching(query)
+            .order_by()
+            .values("pk")
+            .query.sql_with_params()
+        )
+        parts.append(f"SELECT %s::varchar AS type, ids.pk AS id FROM ({sql}) ids")
+        params += [model._meta.model_name, *more]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {MATCHES}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {MATCHES} ON COMMIT DROP AS {' UNION ALL '.join(parts)}",
+            params,
+        )
+        cursor.execute(f"ANALYZE {MATCHES}")
+
+
 def matched_filterset(query, data, column="search_vector"):
-    """The positions filters in `data` over the texts the query finds (in `column`)."""
+    """The positions filters in `data` over the texts the query finds (in `column`). Over the
+    whole texts, the matches are those find_matches() has put in its table."""
+    if column != "search_vector":
+        return PositionFilterSet(
+            data,
+            statements=Statement.objects.matching(query, column),
+            resolutions=Resolution.objects.matching(query, column),
+        )
+
+    def found(model):
+        kind = model._meta.model_name
+        return model.objects.filter(
+            RawSQL(
+                # An array the index can be probed with (as the compiled predicate does).
+                f"{table(model)}.id = ANY(ARRAY(SELECT m.id FROM {MATCHES} m WHERE m.type = %s))",
+                [kind],
+                output_field=BooleanField(),
+            )
+        )
+
+    facts = PositionFact.objects.filter(
+        RawSQL(
+            f"({table(PositionFact)}.type, {table(PositionFact)}.item_id)"
+            f" IN (SELECT m.type, m.id FROM {MATCHES} m)",
+            [],
+            output_field=BooleanField(),
+        )
+    )
     return PositionFilterSet(
-        data,
-        statements=Statement.objects.matching(query, column),
-        resolutions=Resolution.objects.matching(query, column),
+        data, statements=found(Statement), resolutions=found(Resolution), facts=facts
     )
 
 

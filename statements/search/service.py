@@ -25,7 +25,7 @@ from ..positions.results import Positions
 from .compile import NAME_SQL, CompiledQuery, compile_query, expand_names
 from .headlines import highlighted, passage_snippets, snippets
 from .parse import MAX_QUERY_CHARS, MAX_TERMS, WORD_RE, clean_query, normalise_name, parse_query
-from .retrieve import MATCH_TIMEOUT_MS, capped_ids, matched_filterset, rank_page
+from .retrieve import MATCH_TIMEOUT_MS, capped_ids, find_matches, matched_filterset, rank_page
 from .suggest import confident, corrected_text, corrections
 
 SEARCH_SORTS = {"relevance": "Best match", "newest": "Newest first", "oldest": "Oldest first"}
@@ -224,6 +224,7 @@ def search_facet(raw, data, name, *, sort=SEARCH_DEFAULT_SORT, base_url=""):
         return text, None
     results = SearchResults(raw=raw, text=text, sort=sort)
     with search_transaction():
+        find_matches(query)
         positions = Positions(matched_filterset(query, data))
         return text, positions.facet(name, base_url, results.extra)
 
@@ -242,6 +243,7 @@ def page_number(page, pages):
 
 def _run(results, query, data, page, base_url):
     results.query = query
+    find_matches(query)
     matched = matched_filterset(query, data)
     positions = Positions(matched)
     results.statements, results.resolutions = positions.counts
