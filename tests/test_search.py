@@ -5,9 +5,11 @@ The corpus below is small and hand-made; each expectation is written out by hand
 (which text says what), never computed by the search code."""
 
 import datetime
+import json
 import re
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -723,6 +725,25 @@ def test_phrase_and_snippet_in_the_tail_of_a_very_long_text(client, corpus):
     assert "<mark>deficit</mark>" in snippet.html
     html = client.get("/search/", {"q": '"decent work deficit"'}).content.decode()
     assert 'href="/statements/long/#p1001"' in html
+
+
+def test_a_text_too_big_for_one_vector_imports_and_stays_searchable(tmp_path, client, corpus):
+    # 150,000 distinct words (1.35 MB): more than PostgreSQL's 1 MB tsvector takes, which
+    # failed the import with a traceback. The tail is found through its paragraph.
+    words = [f"w{n:07d}" for n in range(150_000)]
+    paragraphs = [" ".join(words[i : i + 1000]) for i in range(0, len(words), 1000)]
+    paragraphs.append("At the very end the seafarers ask for shore leave.")
+    line = {
+        "type": "statement", "key": "huge", "organisation": "tuc", "title": "A huge text",
+        "text": "\n\n".join(paragraphs),
+    }  # fmt: skip
+    path = tmp_path / "huge.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    call_command("import_archive", str(path), verbosity=0)
+    assert keys(run('"shore leave"')) == ["huge"]
+    assert keys(run("w0000001")) == ["huge"]  # from the start, through the whole-text vector
+    assert keys(run("w0149999")) == ["huge"]  # from the end, through its paragraph
+    assert client.get("/search/", {"q": "w0149999"}).status_code == 200
 
 
 def test_snippet_from_the_end_of_a_middling_text(corpus):

@@ -455,8 +455,19 @@ class CompiledQuery:
                 params += group_params
         plain_tsquery = _and(plain)
         if plain_tsquery:
-            and_parts.insert(0, f"{vector} @@ %s::tsquery")
-            params.insert(0, plain_tsquery)
+            condition, condition_params = f"{vector} @@ %s::tsquery", [plain_tsquery]
+            if whole and "!" not in plain_tsquery:
+                # A text longer than its vector holds (config.VECTOR_TEXT_CHARS) has the rest
+                # in its paragraphs. (Not for exclusions: a paragraph without a word does not
+                # make a text without it.)
+                condition = (
+                    f"({condition} OR {name}.id = ANY(ARRAY(SELECT {item}_id"
+                    f" FROM {table(SearchPassage)} WHERE vector @@ %s::tsquery"
+                    f" AND {item}_id IS NOT NULL)))"
+                )
+                condition_params.append(plain_tsquery)
+            and_parts.insert(0, condition)
+            params[:0] = condition_params
         return "(" + " AND ".join(and_parts or ["false"]) + ")", params
 
 

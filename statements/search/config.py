@@ -8,6 +8,7 @@ SQL function, `archive_search_config(language)`, created by a migration."""
 
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db.models import F, Func, TextField
+from django.db.models.functions import Left
 
 # ISO 639-1 code -> text search configuration shipped with PostgreSQL 15.
 LANGUAGE_CONFIGS = {
@@ -62,12 +63,20 @@ class SearchConfigFor(Func):
     output_field = TextField()
 
 
+# PostgreSQL refuses a tsvector over 1 MB: a text's vector reads its first 200,000 characters
+# (about 30,000 words, its word pairs well within the limit too), a paragraph's likewise
+# (migration 0013). The rest of a long text is searched through its paragraphs.
+VECTOR_TEXT_CHARS = 200_000
+
+
 def weighted_vector(fields):
-    """A vector's expression: each field in the row's own language, weighted."""
+    """A vector's expression: each field in the row's own language, weighted (the text cut
+    to what a vector can hold)."""
     config = SearchConfigFor(F("language"))
     vector = None
     for name in fields:
-        part = SearchVector(F(name), config=config, weight=WEIGHTS[name])
+        source = Left(F(name), VECTOR_TEXT_CHARS) if name == "text" else F(name)
+        part = SearchVector(source, config=config, weight=WEIGHTS[name])
         vector = part if vector is None else vector + part
     return vector
 
