@@ -621,6 +621,8 @@ class PositionFact(models.Model):
     kind = models.CharField(max_length=40, blank=True)  # a statement's; empty for resolutions
     language = models.CharField(max_length=2)
     year = models.SmallIntegerField(null=True)
+    # A statement's date; a resolution's congress start date, or the first of its year.
+    sort_date = models.DateField(null=True)
     topics = ArrayField(models.BigIntegerField(), default=list)
 
     class Meta:
@@ -634,6 +636,14 @@ class PositionFact(models.Model):
             models.Index(fields=["year"], name="positionfact_year"),
             models.Index(fields=["language"], name="positionfact_language"),
             models.Index(fields=["kind"], name="positionfact_kind"),
+            # The lists' two date orders (undated last either way), ties broken by type and
+            # id: a page of either is the first rows of an index, however deep.
+            models.Index(
+                F("sort_date").desc(nulls_last=True), "type", "item_id", name="positionfact_newest"
+            ),
+            models.Index(
+                F("sort_date").asc(nulls_last=True), "type", "item_id", name="positionfact_oldest"
+            ),
         ]
 
     def __str__(self):

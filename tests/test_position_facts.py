@@ -43,12 +43,13 @@ def expected_facts():
         o = s.organisation
         year = s.date.year if s.date else None
         facts.add(("statement", s.pk, o.pk, o.country, o.kind, s.kind, s.language, year,
-                   tuple(sorted(topics))))  # fmt: skip
+                   s.date, tuple(sorted(topics))))  # fmt: skip
     for r in Resolution.objects.select_related("congress__organisation"):
         topics = {t for tag in r.topics.values_list("id", flat=True) for t in lineage(tag, parents)}
         o = r.congress.organisation
+        date = r.congress.start_date or datetime.date(r.congress.year, 1, 1)
         facts.add(("resolution", r.pk, o.pk, o.country, o.kind, "", r.language, r.congress.year,
-                   tuple(sorted(topics))))  # fmt: skip
+                   date, tuple(sorted(topics))))  # fmt: skip
     return facts
 
 
@@ -57,7 +58,7 @@ def stored_facts():
         (*row[:-1], tuple(sorted(row[-1])))
         for row in PositionFact.objects.values_list(
             "type", "item_id", "organisation_id", "country", "organisation_kind", "kind",
-            "language", "year", "topics",
+            "language", "year", "sort_date", "topics",
         )
     }  # fmt: skip
 
@@ -67,7 +68,7 @@ def expected_totals(facts):
     on and its organisation."""
     totals = Counter()
     for fact in facts:
-        kind, _id, organisation, _c, _ok, statement_kind, language, year, topics = fact
+        kind, _id, organisation, _c, _ok, statement_kind, language, year, _date, topics = fact
         for scope in ("", *(f"topic:{t}" for t in topics), f"organisation:{organisation}"):
             totals[scope, "type", "", kind] += 1
             totals[scope, "organisation", str(organisation), kind] += 1
@@ -112,6 +113,7 @@ def test_the_facts_follow_every_kind_of_edit(archive):
     Organisation.objects.filter(key="lo").update(country="SE", kind="ngo")
     assert_current()
     Congress.objects.filter(key="lo-congress-2009").update(year=2008)
+    Congress.objects.filter(key="lo-congress-2009").update(start_date=datetime.date(2008, 6, 2))
     congress = Congress.objects.get(key="tuc-congress-2015")
     congress.organisation = Organisation.objects.get(key="antislavery")
     congress.save()

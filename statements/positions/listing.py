@@ -11,15 +11,13 @@ from ..models import Resolution, Statement
 from ..search.headlines import passages
 
 
-def ordered(statements, resolutions, sort, limit=None):
-    """Both types in one list, as (type, pk, date, title) rows: a UNION that sorts and slices
-    in PostgreSQL. A resolution's date is its congress's start date or, failing that, its
-    year; undated statements sort last whichever way; ties are broken by type and id, so that
-    every page is a slice of one order.
+def ordered_by_title(statements, resolutions, limit=None):
+    """Both types in one list in title order, as (type, pk, date, title) rows: a UNION that
+    sorts and slices in PostgreSQL (the date orders read the facts: ordered_facts). Ties are
+    broken by date, type and id, so that every page is a slice of one order.
 
     With `limit`, each type is first ordered and cut to its first `limit` rows: enough for any
-    slice that ends by then, and an ordered index scan (statement_published_newest,
-    statement_date) that stops there instead of sorting the whole selection."""
+    slice that ends by then."""
     statements = statements.annotate(
         item_type=Value("statement"), item_id=F("pk"), sort_date=F("date"), sort_title=F("title")
     ).values_list("item_type", "item_id", "sort_date", "sort_title")
@@ -32,13 +30,7 @@ def ordered(statements, resolutions, sort, limit=None):
         ),
         sort_title=F("title"),
     ).values_list("item_type", "item_id", "sort_date", "sort_title")
-    if sort == "title":
-        order = ["sort_title", F("sort_date").desc(nulls_last=True)]
-    elif sort == "oldest":
-        order = [F("sort_date").asc(nulls_last=True), "sort_title"]
-    else:
-        order = [F("sort_date").desc(nulls_last=True), "sort_title"]
-    order = [*order, "item_type", "item_id"]
+    order = ["sort_title", F("sort_date").desc(nulls_last=True), "item_type", "item_id"]
     if limit is None or statements.query.is_empty() or resolutions.query.is_empty():
         union = statements.order_by().union(resolutions.order_by(), all=True)
     else:
@@ -46,6 +38,18 @@ def ordered(statements, resolutions, sort, limit=None):
             resolutions.order_by(*order)[:limit], all=True
         )
     return union.order_by(*order)
+
+
+def ordered_facts(facts, sort):
+    """(type, id) rows of a selection's facts in a date order, undated last either way and
+    ties broken by type and id: the facts' own indexes give any page of it (positionfact_newest,
+    positionfact_oldest) without sorting the selection."""
+    date = (
+        F("sort_date").desc(nulls_last=True)
+        if sort == "newest"
+        else F("sort_date").asc(nulls_last=True)
+    )
+    return facts.order_by(date, "type", "item_id").values_list("type", "item_id")
 
 
 class CountedPaginator(Paginator):

@@ -30,6 +30,7 @@ PARAMETERS = (*FILTER_PARAMETERS, "sort", "page")
 
 SORTS = {"newest": "Newest first", "oldest": "Oldest first", "title": "Title A to Z"}
 DEFAULT_SORT = "newest"
+DATE_SORTS = ("newest", "oldest")
 
 
 def per_page():

@@ -7,8 +7,8 @@ from functools import cached_property
 from ..models import Alias
 from ..search.headlines import term_pattern
 from .facets import FacetEngine
-from .listing import CountedPaginator, hydrate, ordered
-from .params import count_cap, per_page
+from .listing import CountedPaginator, hydrate, ordered_by_title, ordered_facts
+from .params import DATE_SORTS, count_cap, per_page
 from .timeline import layout_timeline
 
 
@@ -24,6 +24,7 @@ class Positions:
     def __init__(self, filterset):
         self.filterset = filterset
         self.statements, self.resolutions = filterset.filtered()
+        self.facts = filterset.facts()
         self.params = filterset.canonical_params()
         self.engine = FacetEngine(
             filterset.facts, filterset.scope, self.params, filterset.topic_tree
@@ -48,15 +49,18 @@ class Positions:
         that is not a positive whole number or lies beyond the last."""
         sort = sort or self.sort_order
         size = per_page()
-        paginator = CountedPaginator(
-            ordered(self.statements, self.resolutions, sort),
-            size,
-            count=min(self.count, count_cap()),
-        )
-        number = paginator.validate_number(number)
-        paginator.object_list = ordered(
-            self.statements, self.resolutions, sort, limit=number * size
-        )
+        count = min(self.count, count_cap())
+        if sort in DATE_SORTS:
+            paginator = CountedPaginator(ordered_facts(self.facts, sort), size, count=count)
+            number = paginator.validate_number(number)
+        else:
+            paginator = CountedPaginator(
+                ordered_by_title(self.statements, self.resolutions), size, count=count
+            )
+            number = paginator.validate_number(number)
+            paginator.object_list = ordered_by_title(
+                self.statements, self.resolutions, limit=number * size
+            )
         page = paginator.page(number)
         page.object_list = hydrate(list(page.object_list), self.topic_pattern)
         return page

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from ..models import Alias, Organisation, Topic, table
 from ..positions.filterset import PositionFilterSet
-from ..positions.listing import hydrate, ordered
+from ..positions.listing import hydrate, ordered_facts
 from ..positions.params import canonical_query, count_cap, page_count, per_page
 from ..positions.results import Positions
 from .compile import NAME_SQL, CompiledQuery, compile_query, expand_names
@@ -270,8 +270,7 @@ def _run(results, query, data, page, base_url):
             candidates[kind] = capped_ids(query, data, queryset, head)
         rows = rank_page(query, candidates, offset, limit)
     else:
-        union = ordered(positions.statements, positions.resolutions, results.sort, offset + limit)
-        rows = [row[:2] for row in union[offset : offset + limit]]
+        rows = list(ordered_facts(positions.facts, results.sort)[offset : offset + limit])
     results.positions = hydrate(rows)
     found = snippets(query, rows)
     for position in results.positions:
