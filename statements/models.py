@@ -631,7 +631,12 @@ class PositionFact(models.Model):
         ]
         indexes = [
             GinIndex(fields=["topics"], name="positionfact_topics"),
-            models.Index(fields=["organisation", "year"], name="positionfact_organisation"),
+            # An organisation's positions newest first: its lists and permalinks stop at a page.
+            models.Index(
+                "organisation",
+                F("sort_date").desc(nulls_last=True),
+                name="positionfact_organisation",
+            ),
             models.Index(fields=["country"], name="positionfact_country"),
             models.Index(fields=["year"], name="positionfact_year"),
             models.Index(fields=["language"], name="positionfact_language"),
