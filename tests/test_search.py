@@ -626,7 +626,14 @@ def test_a_search_that_takes_too_long_says_so(client, corpus, monkeypatch):
     monkeypatch.setattr(service, "rank_page", too_slow)
     response = client.get("/search/", {"q": '"forced labour"'})
     assert response.status_code == 200
-    assert "takes too long to answer exactly" in response.content.decode()
+    html = response.content.decode()
+    assert "takes too long to answer exactly" in html and "without the quotes" in html
+    # A word in more texts than the cap: the reader is told how many, and what narrows it.
+    in_texts = SearchWord.objects.get(word="labour").documents
+    with override_settings(POSITIONS_COUNT_CAP=2):
+        html = client.get("/search/", {"q": "labour"}).content.decode()
+    assert f"its words are in about {in_texts:,} texts" in html and in_texts > 2
+    assert "choose a filter" in html
 
 
 def test_empty_query_shows_the_form(client, corpus):

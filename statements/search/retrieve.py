@@ -6,11 +6,13 @@ then type and id, so that walking the pages lists every result exactly once. The
 in every match up to the count cap; above it (a word in a fifth of the archive), the capped
 set is the texts that have the query in their titles and summaries first, then the others."""
 
+import re
+
 from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
-from ..models import Congress, PositionFact, Resolution, Statement, table
+from ..models import Congress, PositionFact, Resolution, SearchWord, Statement, table
 from ..positions.filterset import PositionFilterSet
 from ..positions.params import count_cap
 
@@ -45,6 +47,24 @@ def find_matches(query):
             params,
         )
         cursor.execute(f"ANALYZE {MATCHES}")
+
+
+def estimated_matches(query):
+    """How many texts the query's words are in, from the vocabulary's counts: the largest for
+    a query of alternatives, the smallest when words are ANDed or in a phrase."""
+    lexemes = sorted(
+        {lex.replace("''", "'") for lex in re.findall(r"'((?:[^']|'')+)'", query.rank_tsquery)}
+    )
+    if not lexemes:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(max(documents), 0), coalesce(min(documents), 0)"
+            f" FROM {table(SearchWord)} WHERE word = ANY(%s)",
+            [lexemes],
+        )
+        most, least = cursor.fetchone()
+    return least if ("&" in query.rank_tsquery or "<" in query.rank_tsquery) else most
 
 
 def matched_filterset(query, data, column="search_vector"):

@@ -25,7 +25,14 @@ from ..positions.results import Positions
 from .compile import NAME_SQL, CompiledQuery, compile_query, expand_names
 from .headlines import highlighted, passage_snippets, snippets
 from .parse import MAX_QUERY_CHARS, MAX_TERMS, WORD_RE, clean_query, normalise_name, parse_query
-from .retrieve import MATCH_TIMEOUT_MS, capped_ids, find_matches, matched_filterset, rank_page
+from .retrieve import (
+    MATCH_TIMEOUT_MS,
+    capped_ids,
+    estimated_matches,
+    find_matches,
+    matched_filterset,
+    rank_page,
+)
 from .suggest import confident, corrected_text, corrections
 
 SEARCH_SORTS = {"relevance": "Best match", "newest": "Newest first", "oldest": "Oldest first"}
@@ -200,6 +207,19 @@ TOO_LONG = (
     "checking where they stand next to each other means reading them all. Add a rarer word, "
     "or search without the quotes."
 )
+TOO_MANY = (
+    "This search takes too long to answer exactly: its words are in about {estimate:,} texts, "
+    "and counting all of them by topic, organisation and year means reading them all. Add a "
+    "rarer word, or choose a filter (a topic, an organisation, a year) to search within."
+)
+
+
+def too_long(query):
+    """Why a search ran out of time, in the reader's terms."""
+    estimate = estimated_matches(query)
+    if any(t.phrase for g in query.groups for t in g) or estimate < count_cap():
+        return TOO_LONG
+    return TOO_MANY.format(estimate=estimate)
 
 
 def run(results, query, data, page, base_url):
@@ -210,7 +230,7 @@ def run(results, query, data, page, base_url):
     except OperationalError:  # the time limit: a phrase of two very common words, say
         results.statements = results.resolutions = 0
         results.positions, results.facets, results.years = [], [], []
-        results.message = TOO_LONG
+        results.message = too_long(query)
 
 
 def search_facet(raw, data, name, *, sort=SEARCH_DEFAULT_SORT, base_url=""):
