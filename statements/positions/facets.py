@@ -108,31 +108,43 @@ class FacetEngine:
                     "facet", "value", "type", "count"
                 )
             else:
-                rows = self._count_facts(self.facts(skip))
+                rows = self._count_facts(self.facts(skip), skip)
             self._tallies[skip] = {(facet, value, kind): n for facet, value, kind, n in rows}
         return self._tallies[skip]
 
-    @staticmethod
-    def _count_facts(facts):
-        """One pass over the facts, grouped as the totals are."""
+    # The tallies a facet needs when its own parameter is left out (the whole selection's
+    # tally, skip None, holds every one: the totals and the timeline read it too).
+    TALLIES = {
+        "type": ("type",),
+        "topic": ("topic",),
+        "organisation": ("organisation",),
+        "country": ("organisation",),
+        "organisation_kind": ("organisation",),
+        "kind": ("kind",),
+        "language": ("language",),
+    }
+    GROUPINGS = {
+        "type": "SELECT 'type', '', type, count(*) FROM f GROUP BY type",
+        "organisation": "SELECT 'organisation', organisation_id::text, type, count(*) FROM f"
+        " GROUP BY organisation_id, type",
+        "kind": "SELECT 'kind', kind, type, count(*) FROM f WHERE type = 'statement'"
+        " GROUP BY kind, type",
+        "language": "SELECT 'language', language, type, count(*) FROM f GROUP BY language, type",
+        "year": "SELECT 'year', coalesce(year::text, ''), type, count(*) FROM f"
+        " GROUP BY year, type",
+        "topic": "SELECT 'topic', topic::text, type, count(*) FROM f, unnest(f.topics) topic"
+        " GROUP BY topic, type",
+    }
+
+    def _count_facts(self, facts, skip):
+        """One pass over the facts, grouped as the totals are (only as the facet of `skip`
+        needs, when it is given)."""
+        wanted = self.TALLIES.get(skip, tuple(self.GROUPINGS))
         columns = ("type", "organisation_id", "language", "kind", "year", "topics")
         sql, params = facts.order_by().values(*columns).query.sql_with_params()
+        groupings = " UNION ALL ".join(self.GROUPINGS[name] for name in wanted)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH f AS MATERIALIZED ({sql})"
-                " SELECT 'type', '', type, count(*) FROM f GROUP BY type"
-                " UNION ALL SELECT 'organisation', organisation_id::text, type, count(*)"
-                " FROM f GROUP BY organisation_id, type"
-                " UNION ALL SELECT 'kind', kind, type, count(*) FROM f WHERE type = 'statement'"
-                " GROUP BY kind, type"
-                " UNION ALL SELECT 'language', language, type, count(*) FROM f"
-                " GROUP BY language, type"
-                " UNION ALL SELECT 'year', coalesce(year::text, ''), type, count(*) FROM f"
-                " GROUP BY year, type"
-                " UNION ALL SELECT 'topic', topic::text, type, count(*)"
-                " FROM f, unnest(f.topics) topic GROUP BY topic, type",
-                params,
-            )
+            cursor.execute(f"WITH f AS MATERIALIZED ({sql}) {groupings}", params)
             return cursor.fetchall()
 
     def values(self, facet, skip=None):
