@@ -5,6 +5,7 @@ DATABASE_URL names the PostgreSQL database (the only database the archive suppor
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -86,7 +87,16 @@ if not os.environ.get("DATABASE_URL"):
         "DATABASE_URL is not set. Run the app through ./dev, which starts a private "
         "PostgreSQL cluster, or point DATABASE_URL at a PostgreSQL 15+ database."
     )
-DATABASES = {"default": dj_database_url.config(conn_max_age=60, conn_health_checks=True)}
+# Connections are kept between requests (checked before reuse) by the production server's
+# workers, one each. The development server runs a thread per request, and kept connections
+# would pile up until PostgreSQL refuses more: it closes each one after its request.
+RUNSERVER = sys.argv[1:2] == ["runserver"]
+DATABASES = {
+    "default": dj_database_url.config(
+        conn_max_age=0 if RUNSERVER else int(os.environ.get("DJANGO_CONN_MAX_AGE", 60)),
+        conn_health_checks=True,
+    )
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
