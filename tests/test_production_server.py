@@ -69,6 +69,37 @@ def test_gunicorn_serves_the_archive_and_logs_each_request(tmp_path, archive_dat
     assert "Booting worker" in log.read_text()
 
 
+def test_the_development_server_closes_its_connections(tmp_path, archive_database_url):
+    # runserver answers each request on its own thread: kept connections would pile up.
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": archive_database_url, "DJANGO_DEV": "1",
+           "DJANGO_DEBUG": "1"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}/health/"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base, timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for _ in range(20):
+            urllib.request.urlopen(base, timeout=5).close()
+        time.sleep(0.5)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
 @pytest.fixture
 def archive_database_url():
     """The test database's URL, for a server in another process."""
