@@ -130,6 +130,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Production (a key of its own, DEBUG off) is served over HTTPS only: HSTS, secure cookies and
+# a redirect to https, which a proxy that ends TLS says it did through the header named in
+# DJANGO_PROXY_SSL_HEADER (e.g. "HTTP_X_FORWARDED_PROTO"). /health/ stays reachable over plain
+# HTTP for the load balancer. `manage.py check --deploy` is clean (tests/test_settings.py).
+PRODUCTION = not DEBUG and SECRET_KEY != DEV_SECRET_KEY
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+if os.environ.get("DJANGO_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (os.environ["DJANGO_PROXY_SSL_HEADER"], "https")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -35,3 +35,22 @@ def test_the_development_key_serves_this_machine(flag):
 def test_a_key_of_its_own_serves_any_host():
     result = settings_with(DJANGO_SECRET_KEY="k" * 50, DJANGO_ALLOWED_HOSTS="archive.example.org")
     assert result.returncode == 0 and result.stdout.split() == ["False", "k" * 50]
+
+
+def deploy_check(**env):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=environment, capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def test_production_settings_pass_the_deploy_check():
+    key = "a-production-key-of-fifty-characters-or-more-0123456789-abcdef"
+    result = deploy_check(DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="archive.example.org",
+                          DJANGO_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    # The development settings are not production ones, and the check says so.
+    assert deploy_check(DJANGO_DEV="1").returncode != 0
