@@ -32,3 +32,21 @@ def test_health_is_503_while_the_database_cannot_be_reached(client):
     assert response["Retry-After"] == "30"
     # And it recovers by itself once the database is back.
     assert client.get("/health/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("url", ["/", "/positions/?topic=x", "/search/?q=labour", "/topics/"])
+def test_every_page_is_503_while_the_database_cannot_be_reached(client, url):
+    settings = connection.settings_dict
+    port = settings["PORT"]
+    connection.close()
+    settings["PORT"] = "1"
+    try:
+        response = client.get(url)
+    finally:
+        connection.close()
+        settings["PORT"] = port
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "briefly unavailable" in response.content.decode()
+    assert client.get("/topics/").status_code == 200  # and back by itself
