@@ -4,6 +4,7 @@ DATABASE_URL names the PostgreSQL database (the only database the archive suppor
 `./dev` sets it to a private cluster when it is not given.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "django_filters",
+    "axes",
     "statements",
 ]
 
@@ -62,7 +64,20 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "statements.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login itself
 ]
+
+# Login throttling (django-axes): five wrong passwords for one username from one address lock
+# that pair out for 15 minutes (429); a right password before then resets the count. Editors
+# only log in through the admin, which passes the request that axes needs.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "policy.urls"
 

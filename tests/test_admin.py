@@ -1000,3 +1000,26 @@ def test_incoming_affiliations_are_shown_read_only(editor, archive):
     response = post_form(editor, url("organisation", "change", ituc.pk), name="ITUC renamed")
     assert response.status_code == 302, errors_of(response)
     assert Affiliation.objects.get().target == ituc
+
+
+def test_login_is_throttled_after_five_wrong_passwords(client, db):
+    User.objects.create_user("editor-x", password="the-right-password", is_staff=True)
+    for attempt in range(1, 6):
+        response = client.post(
+            "/admin/login/", {"username": "editor-x", "password": "wrong", "next": "/admin/"}
+        )
+        # The form again with its error, until the fifth wrong password locks the login.
+        assert response.status_code == (429 if attempt == 5 else 200)
+    # Locked out now: even the right password is refused, with 429.
+    response = client.post(
+        "/admin/login/",
+        {"username": "editor-x", "password": "the-right-password", "next": "/admin/"},
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Another editor is not locked out with them.
+    User.objects.create_user("editor-y", password="another-password", is_staff=True)
+    response = client.post(
+        "/admin/login/", {"username": "editor-y", "password": "another-password", "next": "/admin/"}
+    )
+    assert response.status_code == 302 and client.session["_auth_user_id"]
