@@ -403,3 +403,13 @@ def test_public_pages_answer_get_and_head_only(client, archive, url):
         response = getattr(client, method)(url)
         assert response.status_code == 405, (method, url)
         assert response["Allow"] == "GET, HEAD"
+
+
+def test_every_page_carries_a_content_security_policy_without_inline_code(client, archive):
+    response = client.get("/topics/trafficking/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    html = response.content.decode()
+    assert " style=" not in html and "<style" not in html  # the timeline places labels by class
+    assert 'class="at-' in html
