@@ -95,11 +95,7 @@ class QuotationForm(forms.ModelForm):
     class Meta:
         model = Quotation
         fields = ["statement", "resolution", "excerpt"]
-        widgets = {
-            "excerpt": forms.Textarea(
-                attrs={"rows": 8, "style": "width: min(60em, 100%); box-sizing: border-box"}
-            )
-        }
+        widgets = {"excerpt": forms.Textarea(attrs={"rows": 8, "class": "editor-wide"})}
 
     def clean(self):
         cleaned = super().clean()
@@ -167,7 +163,7 @@ class AliasForm(forms.ModelForm):
         required=False,
         min_value=0,
         help_text="Order in the list; empty puts it last.",
-        widget=forms.NumberInput(attrs={"style": "width: 5em"}),
+        widget=forms.NumberInput(attrs={"class": "editor-position"}),
     )
 
     class Meta:

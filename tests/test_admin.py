@@ -1023,3 +1023,11 @@ def test_login_is_throttled_after_five_wrong_passwords(client, db):
         "/admin/login/", {"username": "editor-y", "password": "another-password", "next": "/admin/"}
     )
     assert response.status_code == 302 and client.session["_auth_user_id"]
+
+
+def test_the_editors_fields_are_sized_by_class_not_inline_style(editor):
+    # The Content-Security-Policy refuses inline style: widths come from static/editor.css.
+    html = editor.get(reverse("admin:statements_statement_add")).content.decode()
+    assert "/static/editor.css" in html
+    assert 'class="vLargeTextField editor-wide"' in html
+    assert 'style="width' not in html
