@@ -26,7 +26,7 @@ def pytest_terminal_summary(terminalreporter):
     if left_out:
         terminalreporter.write_line(
             f"{len(left_out)} corpus tests left out: set {CORPORA_VARIABLE} to the folder of the"
-            " real corpora (../shared/corpora) to run them."
+            " real corpora to run them."
         )
 
 

@@ -21,7 +21,8 @@ from statements.models import (
 )
 
 # The large real corpora, outside the repository: the directory ARCHIVE_CORPORA names
-# (.ci/run sets it to ../shared/corpora). Tests marked `corpus` are left out without it.
+# (.ci/run sets it to the shared corpora beside the checkout). Tests marked `corpus` are left
+# out without it.
 CORPORA = Path(os.environ.get("ARCHIVE_CORPORA", "/nonexistent"))
 FILES = Path(__file__).resolve().parent / "interchange_files"
 DEMO = Path(__file__).resolve().parent.parent / "demo" / "archive.jsonl"

@@ -231,8 +231,9 @@ class PositionFilterSet(django_filters.FilterSet):
         if len(chosen) == 1:
             ((name, values),) = chosen.items()
             if len(values) == 1 and name in ("topic", "also_topic", "organisation"):
-                picked = self.form.cleaned_data[name]
-                return f"{'organisation' if name == 'organisation' else 'topic'}:{picked[0].pk}"
+                # Iterating fills the chosen queryset's cache: one query however often asked.
+                [picked] = self.form.cleaned_data[name]
+                return f"{'organisation' if name == 'organisation' else 'topic'}:{picked.pk}"
         return None
 
     @property

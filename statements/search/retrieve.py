@@ -101,7 +101,7 @@ def matched_filterset(query, data, column="search_vector"):
     )
 
 
-def capped_ids(query, data, queryset, head):
+def capped_ids(queryset, head):
     """Up to the cap + 1 ids of a type's matches, title and summary matches first (`head`:
     the same type under the same filters, matched on search_head; None when a title match is
     not a match, for a query with a phrase or an exclusion)."""

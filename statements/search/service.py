@@ -88,11 +88,12 @@ class SearchResults:
 
     @property
     def extra(self):
-        """The search's own parameters that every facet and page link keeps."""
-        extra = {"q": self.text}
-        if self.sort != SEARCH_DEFAULT_SORT:
-            extra["sort"] = self.sort
-        return extra
+        return search_parameters(self.text, self.sort)
+
+
+def search_parameters(text, sort):
+    """The search's own parameters that every facet and page link keeps."""
+    return {"q": text, **({"sort": sort} if sort != SEARCH_DEFAULT_SORT else {})}
 
 
 def prepare(raw):
@@ -242,11 +243,10 @@ def search_facet(raw, data, name, *, sort=SEARCH_DEFAULT_SORT, base_url=""):
     if query is None:
         PositionFilterSet(data).filtered()
         return text, None
-    results = SearchResults(raw=raw, text=text, sort=sort)
     with search_transaction():
         find_matches(query)
         positions = Positions(matched_filterset(query, data))
-        return text, positions.facet(name, base_url, results.extra)
+        return text, positions.facet(name, base_url, search_parameters(text, sort))
 
 
 def page_number(page, pages):
@@ -287,7 +287,7 @@ def _run(results, query, data, page, base_url):
                     )
                 )
             head = heads[kind] if heads else None
-            candidates[kind] = capped_ids(query, data, queryset, head)
+            candidates[kind] = capped_ids(queryset, head)
         rows = rank_page(query, candidates, offset, limit)
     else:
         rows = list(ordered_facts(positions.facts, results.sort)[offset : offset + limit])
