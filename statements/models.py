@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import BooleanField, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import MD5
+from django.db.models.functions import MD5, Now
 from django.urls import reverse
 
 from . import codes
@@ -372,6 +372,8 @@ class Resolution(Text):
     search_vector = TriggerVectorField(source=("title", "section", "text"))
     search_pairs = TriggerVectorField(source=("title", "section", "text"), pairs=True)
     search_head = TriggerVectorField(source=("title", "section"))
+    # When it entered the archive (the feeds' order); set by the database, so by imports too.
+    created = models.DateTimeField(db_default=Now(), editable=False)
 
     objects = TextQuerySet.as_manager()
 
@@ -382,6 +384,7 @@ class Resolution(Text):
             GinIndex(fields=["search_head"], name="resolution_search_head"),
             GinIndex(fields=["search_pairs"], name="resolution_search_pairs"),
             models.Index(fields=["language"], name="resolution_language"),
+            models.Index(F("created").desc(), F("id").desc(), name="resolution_arrived"),
         ]
         constraints = [
             key_check("resolution"),
@@ -488,6 +491,13 @@ class Statement(Text):
             GinIndex(fields=["search_head"], name="statement_search_head"),
             GinIndex(fields=["search_pairs"], name="statement_search_pairs"),
             models.Index(fields=["language"], name="statement_language"),
+            # The feeds: newest arrivals first.
+            models.Index(
+                F("created").desc(),
+                F("id").desc(),
+                name="statement_arrived",
+                condition=Q(status=Status.PUBLISHED),
+            ),
         ]
 
     def get_absolute_url(self):
@@ -683,3 +693,31 @@ class PositionTotal(models.Model):
 
     def __str__(self):
         return f"{self.scope or 'all'}: {self.facet}={self.value} ({self.type}): {self.count}"
+
+
+class ArchiveVersion(models.Model):
+    """One row that every change to the archive moves on: `number` grows and `changed` is the
+    time, set by statement-level triggers on every table of the archive's content (migration
+    0016), so imports, bulk actions and raw SQL move it too. What conditional answers (ETag,
+    Last-Modified) and the page cache key on: a reader never gets a page older than the
+    archive."""
+
+    number = models.BigIntegerField(default=0)
+    changed = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="archiveversion_one_row")]
+
+    def __str__(self):
+        return f"version {self.number} of {self.changed:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def current(cls):
+        """The archive's version now, as a short string that changes with every change, and
+        the time of that change (None before the first). The time is part of the string:
+        after a flush the numbers start again, the times do not."""
+        row = cls.objects.values_list("number", "changed").filter(pk=1).first()
+        if row is None:
+            return "0", None
+        number, changed = row
+        return f"{number}.{changed.timestamp():.6f}", changed
