@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.http import require_safe
 
-from .views import health, organisations, positions, search, texts, topics
+from .views import downloads, feeds, health, organisations, positions, search, texts, topics
 
 
 def page(route, view, name):
@@ -29,4 +29,11 @@ urlpatterns = [
     page("search/", search.search, "search"),
     page("search/facets/<slug:name>/", search.search_facet, "search-facet"),
     page("health/", health.health, "health"),
+    page("downloads/positions.csv", downloads.positions_csv, "positions-csv"),
+    page("downloads/positions.jsonl", downloads.positions_jsonl, "positions-jsonl"),
+    page("downloads/search.csv", downloads.search_csv, "search-csv"),
+    page("downloads/search.jsonl", downloads.search_jsonl, "search-jsonl"),
+    page("feeds/positions/", feeds.positions_feed, "positions-feed"),
+    page("feeds/search/", feeds.search_feed, "search-feed"),
+    path("api/", include("statements.api.urls")),
 ]

@@ -42,7 +42,8 @@ def dump_line(type_, values):
 
 @dataclass
 class Selection:
-    """The ids of the objects to export, by type; None means every object of that type."""
+    """The ids of the objects to export, by type: a set, or a queryset of ids (a subquery, so
+    that a million statements are never held in memory); None means every object of it."""
 
     organisation: set | None = None
     affiliation: set | None = None
@@ -55,6 +56,32 @@ class Selection:
 
 def _only(queryset, ids):
     return queryset if ids is None else queryset.filter(pk__in=ids)
+
+
+CHUNK = 500
+
+
+def _chunks(rows):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _with_links(rows, **fields):
+    """The rows (dicts with an "id") in chunks, each with the sorted keys of its many-to-many
+    fields set: read a chunk at a time, so memory does not grow with the export."""
+    for chunk in _chunks(rows):
+        ids = [row["id"] for row in chunk]
+        links = {name: _links(field, ids) for name, field in fields.items()}
+        for row in chunk:
+            for name in fields:
+                row[name] = links[name].get(row["id"], [])
+            yield row
 
 
 def _links(field, owner_ids=None):
@@ -130,44 +157,43 @@ def iter_lines(selection=None):
             row[name] = row[name].isoformat() if row[name] else None
         yield dump_line("congress", row)
 
-    resolution_topics = _links(Resolution.topics, sel.resolution)
-    for row in (
+    resolutions = (
         _only(Resolution.objects.all(), sel.resolution)
         .order_by(BY_KEY)
         .values(
             "id", "key", "congress__key", "title", "text", "kind", "section", "language",
             "source_url",
         )
-        .iterator(chunk_size=500)
-    ):  # fmt: skip
+        .iterator(chunk_size=CHUNK)
+    )  # fmt: skip
+    for row in _with_links(resolutions, topics=Resolution.topics):
         row["congress"] = row.pop("congress__key")
-        row["topics"] = resolution_topics.get(row["id"], [])
         yield dump_line("resolution", row)
 
-    statement_topics = _links(Statement.topics, sel.statement)
-    statement_mentions = _links(Statement.mentions, sel.statement)
-    for row in (
+    statements = (
         _only(Statement.objects.all(), sel.statement)
         .order_by(BY_KEY)
         .values(
             "id", "key", "organisation__key", "title", "text", "kind", "addressed_to__key",
             "occasion", "date", "date_precision", "language", "summary", "source_url", "status",
         )
-        .iterator(chunk_size=500)
-    ):  # fmt: skip
+        .iterator(chunk_size=CHUNK)
+    )  # fmt: skip
+    for row in _with_links(statements, topics=Statement.topics, mentions=Statement.mentions):
         row["organisation"] = row.pop("organisation__key")
         row["addressed_to"] = row.pop("addressed_to__key")
         row["date"] = codes.format_partial_date(row["date"], row.pop("date_precision"))
-        row["topics"] = statement_topics.get(row["id"], [])
-        row["mentions"] = statement_mentions.get(row["id"], [])
         yield dump_line("statement", row)
 
-    quotations = list(
-        _only(Quotation.objects.all(), sel.quotation).values(
-            "statement__key", "resolution__key", "excerpt"
+    # Code point order, as the keys: PostgreSQL's "C" collation compares UTF-8 bytes.
+    quotations = (
+        _only(Quotation.objects.all(), sel.quotation)
+        .order_by(
+            Collate("statement__key", "C"), Collate("resolution__key", "C"), Collate("excerpt", "C")
         )
+        .values("statement__key", "resolution__key", "excerpt")
+        .iterator(chunk_size=CHUNK)
     )
-    quotations.sort(key=lambda r: (r["statement__key"], r["resolution__key"], r["excerpt"]))
     for row in quotations:
         yield dump_line(
             "quotation",
@@ -202,29 +228,28 @@ def closure(statements, resolutions, *, published_only=False):
     statements' quotations and the resolutions they quote, topics with their parents and
     related topics, organisations' parents, and the affiliations of the chosen organisations
     with their targets."""
-    statement_ids = set(statements.values_list("pk", flat=True))
+    # Statements, resolutions and quotations stay subqueries (they may be a million); the
+    # rest is as small as the archive's organisations, topics and congresses.
+    statement_ids = statements.order_by().values("pk")
     quotations = Quotation.objects.filter(statement_id__in=statement_ids)
     if published_only:
         quotations = quotations.filter(statement__status=codes.Status.PUBLISHED)
-    quotation_ids = set(quotations.values_list("pk", flat=True))
-    resolution_ids = set(resolutions.values_list("pk", flat=True))
-    resolution_ids |= set(quotations.values_list("resolution_id", flat=True))
+    quotation_ids = quotations.values("pk")
+    resolution_ids = Resolution.objects.filter(
+        Q(pk__in=resolutions.order_by().values("pk")) | Q(pk__in=quotations.values("resolution_id"))
+    ).values("pk")
 
-    congress_ids = set(
-        Resolution.objects.filter(pk__in=resolution_ids).values_list("congress_id", flat=True)
-    )
-    organisation_ids = set(
-        Congress.objects.filter(pk__in=congress_ids).values_list("organisation_id", flat=True)
-    )
+    def distinct(queryset, column):
+        return set(queryset.order_by().values_list(column, flat=True).distinct())
+
+    congress_ids = distinct(Resolution.objects.filter(pk__in=resolution_ids), "congress_id")
+    organisation_ids = distinct(Congress.objects.filter(pk__in=congress_ids), "organisation_id")
     chosen = Statement.objects.filter(pk__in=statement_ids)
-    organisation_ids |= set(chosen.values_list("organisation_id", flat=True))
-    organisation_ids |= set(
-        chosen.filter(addressed_to__isnull=False).values_list("addressed_to_id", flat=True)
-    )
-    organisation_ids |= set(
-        Statement.mentions.through.objects.filter(statement_id__in=statement_ids).values_list(
-            "organisation_id", flat=True
-        )
+    organisation_ids |= distinct(chosen, "organisation_id")
+    organisation_ids |= distinct(chosen.filter(addressed_to__isnull=False), "addressed_to_id")
+    organisation_ids |= distinct(
+        Statement.mentions.through.objects.filter(statement_id__in=statement_ids),
+        "organisation_id",
     )
     organisation_ids = _ancestors(Organisation, organisation_ids)
     affiliations = Affiliation.objects.filter(organisation_id__in=organisation_ids)
@@ -233,14 +258,10 @@ def closure(statements, resolutions, *, published_only=False):
         Organisation, organisation_ids | set(affiliations.values_list("target_id", flat=True))
     )
 
-    topic_ids = set(
-        Statement.topics.through.objects.filter(statement_id__in=statement_ids).values_list(
-            "topic_id", flat=True
-        )
-    ) | set(
-        Resolution.topics.through.objects.filter(resolution_id__in=resolution_ids).values_list(
-            "topic_id", flat=True
-        )
+    topic_ids = distinct(
+        Statement.topics.through.objects.filter(statement_id__in=statement_ids), "topic_id"
+    ) | distinct(
+        Resolution.topics.through.objects.filter(resolution_id__in=resolution_ids), "topic_id"
     )
     # Parents and related topics, until nothing new comes in.
     frontier = set(topic_ids)
@@ -269,10 +290,7 @@ def whole_archive(*, published_only=False):
     quotations of drafts)."""
     if not published_only:
         return Selection()
-    drafts = Statement.objects.exclude(status=codes.Status.PUBLISHED)
     return Selection(
-        statement=set(
-            Statement.objects.filter(status=codes.Status.PUBLISHED).values_list("pk", flat=True)
-        ),
-        quotation=set(Quotation.objects.exclude(statement__in=drafts).values_list("pk", flat=True)),
+        statement=Statement.objects.filter(status=codes.Status.PUBLISHED).values("pk"),
+        quotation=Quotation.objects.filter(statement__status=codes.Status.PUBLISHED).values("pk"),
     )

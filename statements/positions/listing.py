@@ -4,7 +4,7 @@ rows a page shows (Position), read in a fixed number of queries whatever the pag
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.db.models import DateField, F, Func, Value
+from django.db.models import DateField, F, Func, Q, Value
 from django.db.models.functions import Coalesce
 
 from ..models import Resolution, Statement
@@ -41,15 +41,46 @@ def ordered_by_title(statements, resolutions, limit=None):
 
 
 def ordered_facts(facts, sort):
-    """(type, id) rows of a selection's facts in a date order, undated last either way and
+    """(type, id, date) rows of a selection's facts in a date order, undated last either way and
     ties broken by type and id: the facts' own indexes give any page of it (positionfact_newest,
     positionfact_oldest) without sorting the selection."""
+    return facts.order_by(*fact_order(sort)).values_list("type", "item_id", "sort_date")
+
+
+def fact_order(sort):
     date = (
         F("sort_date").desc(nulls_last=True)
         if sort == "newest"
         else F("sort_date").asc(nulls_last=True)
     )
-    return facts.order_by(date, "type", "item_id").values_list("type", "item_id")
+    return date, "type", "item_id"
+
+
+def facts_after(facts, sort, after, limit):
+    """Up to `limit` (type, id, date) rows of a date order that come after the row `after`
+    (its date, type and id): a keyset walk, as fast on the millionth row as on the first.
+    The order mixes directions (dates one way, ties by type and id ascending), which one row
+    comparison cannot express; so it reads in up to three index ranges, each in order: the
+    rest of `after`'s date, the dates beyond it, then the undated."""
+    date, kind, item_id = after
+    later_tie = Q(type__gt=kind) | Q(type=kind, item_id__gt=item_id)
+    ranges = []
+    if date is not None:
+        beyond = {"newest": "sort_date__lt", "oldest": "sort_date__gt"}[sort]
+        ranges += [
+            facts.filter(later_tie, sort_date=date),
+            facts.filter(**{beyond: date}),
+            facts.filter(sort_date__isnull=True),
+        ]
+    else:
+        ranges.append(facts.filter(later_tie, sort_date__isnull=True))
+    rows = []
+    for part in ranges:
+        if len(rows) >= limit:
+            break
+        ordered = part.order_by(*fact_order(sort)).values_list("type", "item_id", "sort_date")
+        rows += ordered[: limit - len(rows)]
+    return rows
 
 
 class CountedPaginator(Paginator):

@@ -130,7 +130,7 @@ def snippets(query, rows):
     parts, params = [], []
     for model in (Statement, Resolution):
         kind = model._meta.model_name
-        ids = [pk for row_kind, pk in rows if row_kind == kind]
+        ids = [pk for row_kind, pk, *_ in rows if row_kind == kind]
         if not ids:
             continue
         fk = SearchPassage._meta.get_field(kind).column

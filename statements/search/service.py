@@ -271,24 +271,7 @@ def _run(results, query, data, page, base_url):
     offset = (number - 1) * per_page()
     limit = max(0, min(per_page(), results.shown - offset))  # the last page ends at the cap
     if results.sort == "relevance":
-        candidates = {"statement": positions.statements, "resolution": positions.resolutions}
-        heads = None
-        for kind, queryset, total in zip(
-            candidates, candidates.values(), positions.counts, strict=True
-        ):
-            if total <= count_cap():
-                continue
-            if heads is None and query.head_is_match:
-                heads = dict(
-                    zip(
-                        candidates,
-                        matched_filterset(query, data, "search_head").filtered(),
-                        strict=True,
-                    )
-                )
-            head = heads[kind] if heads else None
-            candidates[kind] = capped_ids(queryset, head)
-        rows = rank_page(query, candidates, offset, limit)
+        rows = ranked(query, data, positions, offset, limit)
     else:
         rows = list(ordered_facts(positions.facts, results.sort)[offset : offset + limit])
     results.positions = hydrate(rows)
@@ -308,6 +291,51 @@ def _run(results, query, data, page, base_url):
         for year, count in sorted(positions.engine.per_year()[0].items(), reverse=True)
     ]
     entities(results, query)
+
+
+def ranked(query, data, positions, offset, limit):
+    """(type, id) rows of the matches by relevance, from `offset`: one stable ranking of
+    every match up to the cap (above it, title and summary matches first)."""
+    candidates = {"statement": positions.statements, "resolution": positions.resolutions}
+    heads = None
+    for kind, queryset, total in zip(
+        candidates, candidates.values(), positions.counts, strict=True
+    ):
+        if total <= count_cap():
+            continue
+        if heads is None and query.head_is_match:
+            heads = dict(
+                zip(
+                    candidates,
+                    matched_filterset(query, data, "search_head").filtered(),
+                    strict=True,
+                )
+            )
+        head = heads[kind] if heads else None
+        candidates[kind] = capped_ids(queryset, head)
+    return rank_page(query, candidates, offset, limit)
+
+
+@contextmanager
+def search_matches(raw, data, sort=SEARCH_DEFAULT_SORT):
+    """For a download: the search's Positions (its matches under the filters) and its rows in
+    order, inside the search's transaction (the matches live in a temporary table there):
+    by relevance the ranked matches up to the cap, as the pages list them; by date every
+    match. (None, []) when there is nothing to search. Raises InvalidFilters."""
+    data = filter_data(data)
+    _text, query, _message = prepare(raw)
+    if query is None:
+        PositionFilterSet(data).filtered()
+        yield None, []
+        return
+    with search_transaction():
+        find_matches(query)
+        positions = Positions(matched_filterset(query, data))
+        if sort == "relevance":
+            rows = ranked(query, data, positions, 0, count_cap())
+        else:
+            rows = ordered_facts(positions.facts, sort).iterator(chunk_size=2000)
+        yield positions, rows
 
 
 def facet_list_url(name):

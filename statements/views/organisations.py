@@ -15,6 +15,7 @@ from ..positions.filterset import OrganisationFilterSet, PositionFilterSet
 from ..positions.listing import latest_by_topic
 from ..positions.params import FilterError, count_cap, without_blanks
 from ..positions.results import Positions
+from .open_data import open_data_links
 from .positions import bad_request
 from .topics import published_statement_count
 
@@ -124,6 +125,7 @@ def organisation_detail(request, key):
         "organisations/detail.html",
         {
             "organisation": organisation,
+            "open_data": open_data_links("positions", {"organisation": [organisation.key]}),
             "country_name": codes.country_names().get(organisation.country, ""),
             "children": organisation.children.order_by("name"),
             "affiliations": organisation.affiliations.select_related("target").order_by(

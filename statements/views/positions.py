@@ -22,6 +22,7 @@ from ..positions.params import (
     page_count,
 )
 from ..positions.results import Positions
+from .open_data import open_data_links
 
 RESULTS_FRAGMENT = "results"
 
@@ -123,6 +124,7 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
         "clear_url": request.path,
         "canonical_path": canonical,
         "crumbs": crumbs or [],
+        "open_data": open_data_links("positions", params),
         **context,
     }
     if request.headers.get("X-Fragment") == RESULTS_FRAGMENT:

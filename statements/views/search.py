@@ -7,16 +7,25 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from ..positions.facets import FACET_NAMES
-from ..positions.params import FILTER_PARAMETERS, FilterError, InvalidFilters, count_cap
+from ..positions.params import (
+    FILTER_PARAMETERS,
+    FilterError,
+    InvalidFilters,
+    canonical_params,
+    count_cap,
+)
 from ..search.parse import MAX_QUERY_CHARS
 from ..search.service import (
     SEARCH_DEFAULT_SORT,
     SEARCH_SORTS,
     TOO_LONG,
     SearchPageError,
+    filter_data,
     search_archive,
+    search_parameters,
 )
 from ..search.service import search_facet as search_facet_values
+from .open_data import open_data_links
 
 RESULTS_FRAGMENT = "results"
 
@@ -64,6 +73,13 @@ def search(request):
         "filters_active": any(request.GET.get(name) for name in FILTER_PARAMETERS),
         "crumbs": [("Search", None)],
         "facets": results.facets,
+        "open_data": open_data_links(
+            "search",
+            canonical_params(filter_data(request.GET)),
+            search_parameters(results.text, results.sort),
+        )
+        if results.searched
+        else [],
     }
     template = "search/results.html"
     if request.headers.get("X-Fragment") == RESULTS_FRAGMENT:

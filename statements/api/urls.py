@@ -1,0 +1,38 @@
+"""/api/: the read-only JSON API, its OpenAPI schema and its documentation page. Every answer
+carries the archive's ETag and Last-Modified (a 304 when unchanged)."""
+
+from django.urls import path
+from django.views.decorators.http import require_safe
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from ..conditional import archive_conditional
+from . import views
+
+app_name = "api"
+
+
+def endpoint(route, view, name):
+    return path(route, require_safe(archive_conditional(view.as_view())), name=name)
+
+
+urlpatterns = [
+    endpoint("", views.Root, "root"),
+    endpoint("organisations/", views.OrganisationList, "organisations"),
+    endpoint("organisations/<slug:key>/", views.OrganisationDetail, "organisation-detail"),
+    endpoint("topics/", views.TopicList, "topics"),
+    endpoint("topics/<slug:key>/", views.TopicDetail, "topic-detail"),
+    endpoint("congresses/", views.CongressList, "congresses"),
+    endpoint("congresses/<slug:key>/", views.CongressDetail, "congress-detail"),
+    endpoint("resolutions/", views.ResolutionList, "resolutions"),
+    endpoint("resolutions/<slug:key>/", views.ResolutionDetail, "resolution-detail"),
+    endpoint("statements/", views.StatementList, "statements"),
+    endpoint("statements/<slug:key>/", views.StatementDetail, "statement-detail"),
+    endpoint("positions/", views.PositionList, "positions"),
+    endpoint("search/", views.SearchList, "search"),
+    path("schema/", require_safe(SpectacularAPIView.as_view()), name="schema"),
+    path(
+        "docs/",
+        require_safe(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+]
