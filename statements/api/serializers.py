@@ -30,7 +30,7 @@ def key_of(related_name, **kwargs):
 
 class OrganisationSerializer(Links, serializers.ModelSerializer):
     api_view = "api:organisation-detail"
-    parent = key_of("parent")
+    parent = key_of("parent", allow_null=True)
     url = serializers.SerializerMethodField()
     api_url = serializers.SerializerMethodField()
 
@@ -92,7 +92,7 @@ class OrganisationDetailSerializer(OrganisationSerializer):
 
 class TopicSerializer(Links, serializers.ModelSerializer):
     api_view = "api:topic-detail"
-    parent = key_of("parent")
+    parent = key_of("parent", allow_null=True)
     aliases = serializers.SerializerMethodField()
     related = key_of("related", many=True)
     children = key_of("children", many=True)
@@ -222,7 +222,7 @@ class ResolutionDetailSerializer(ResolutionSerializer):
 class StatementSerializer(Links, TextFields, serializers.ModelSerializer):
     api_view = "api:statement-detail"
     organisation = key_of("organisation")
-    addressed_to = key_of("addressed_to")
+    addressed_to = key_of("addressed_to", allow_null=True)
     date = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     api_url = serializers.SerializerMethodField()

@@ -18,15 +18,15 @@ def endpoint(route, view, name):
 urlpatterns = [
     endpoint("", views.Root, "root"),
     endpoint("organisations/", views.OrganisationList, "organisations"),
-    endpoint("organisations/<slug:key>/", views.OrganisationDetail, "organisation-detail"),
+    endpoint("organisations/<path:key>/", views.OrganisationDetail, "organisation-detail"),
     endpoint("topics/", views.TopicList, "topics"),
-    endpoint("topics/<slug:key>/", views.TopicDetail, "topic-detail"),
+    endpoint("topics/<path:key>/", views.TopicDetail, "topic-detail"),
     endpoint("congresses/", views.CongressList, "congresses"),
-    endpoint("congresses/<slug:key>/", views.CongressDetail, "congress-detail"),
+    endpoint("congresses/<path:key>/", views.CongressDetail, "congress-detail"),
     endpoint("resolutions/", views.ResolutionList, "resolutions"),
-    endpoint("resolutions/<slug:key>/", views.ResolutionDetail, "resolution-detail"),
+    endpoint("resolutions/<path:key>/", views.ResolutionDetail, "resolution-detail"),
     endpoint("statements/", views.StatementList, "statements"),
-    endpoint("statements/<slug:key>/", views.StatementDetail, "statement-detail"),
+    endpoint("statements/<path:key>/", views.StatementDetail, "statement-detail"),
     endpoint("positions/", views.PositionList, "positions"),
     endpoint("search/", views.SearchList, "search"),
     path("schema/", require_safe(SpectacularAPIView.as_view()), name="schema"),
@@ -35,4 +35,6 @@ urlpatterns = [
         require_safe(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
         name="docs",
     ),
+    # Anything else under /api/ is a JSON 404, not the site's HTML page.
+    path("<path:rest>", require_safe(views.not_found), name="not-found"),
 ]

@@ -5,6 +5,7 @@ give the same items in the same order with the same totals; only published items
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -429,6 +430,16 @@ class OrganisationDetail(Detail):
     )
 
 
+def not_found(request, rest):
+    return JsonResponse(
+        {"errors": [{"parameter": None, "value": None, "message": "No such API address."}]},
+        status=404,
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: TopicSerializer(many=True), 400: BAD_REQUEST})
+)
 class TopicList(Listing):
     """Every topic in key order: the tree (parent, children), aliases and related topics."""
 
@@ -442,6 +453,9 @@ class TopicDetail(Detail):
     queryset = topics_for_api()
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: CongressSerializer(many=True), 400: BAD_REQUEST})
+)
 class CongressList(Listing):
     serializer_class = CongressSerializer
     queryset = Congress.objects.select_related("organisation")
