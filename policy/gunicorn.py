@@ -13,8 +13,12 @@ bind = os.environ.get(
     "BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 )
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "sync"
-timeout = 30  # the search's own limit is 3 s: a worker stuck this long is broken
+# gthread with one thread: a request at a time per worker, as with sync workers, but the
+# worker's main loop keeps telling the arbiter it is alive while a long download streams
+# (a sync worker streaming for more than `timeout` would be killed mid-file).
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+timeout = 30  # a worker whose main loop is silent this long is stuck
 graceful_timeout = 20
 max_requests, max_requests_jitter = 5000, 500  # recycle workers now and then
 accesslog = "-"

@@ -81,8 +81,11 @@ def test_the_api_lists_what_the_page_lists(client, archive, selection):
     assert api_keys == page_keys
     assert api_total == page_total == len(page_keys)
     assert len(set(api_keys)) == len(api_keys)
-    numbered = client.get(f"/api/positions/?{q}&page=2").json()
-    assert [i["key"] for i in numbered["results"]] == page_keys[2:4]
+    numbered = client.get(f"/api/positions/?{q}&page=2")
+    if len(page_keys) > 2:
+        assert [i["key"] for i in numbered.json()["results"]] == page_keys[2:4]
+    else:  # no second page, on the site or here
+        assert numbered.status_code == 400
     first = answers[0]
     assert urlsplit(first["page_url"]).path == "/positions/"
     if len(answers) > 1 and selection.get("sort") != ["title"]:
@@ -184,6 +187,7 @@ def test_drafts_appear_nowhere(client, archive):
         ("/api/positions/?page_size=0", "page_size"),
         ("/api/positions/?page=0", "page"),
         ("/api/positions/?page=501", "page"),
+        ("/api/positions/?topic=trafficking&page=9", "page"),  # beyond the last page
         ("/api/positions/?cursor=forged", "cursor"),
         ("/api/positions/?sort=title&cursor=WyJuZXdlc3QiLG51bGwsInN0YXRlbWVudCIsMV0", "cursor"),
         ("/api/positions/?sort=sideways", "sort"),

@@ -190,6 +190,14 @@ class PositionList(APIView):
         else:
             number = page_number(request.GET, size)
             offset = (number - 1) * size
+            last = max(1, -(-min(positions.count, count_cap()) // size))
+            if number > last:
+                raise bad_parameter(
+                    "page",
+                    request.GET["page"],
+                    "There is no such page: pages run from 1"
+                    + (f" to {last}." if last > 1 else "."),
+                )
             if sort in DATE_SORTS:
                 rows = list(ordered_facts(positions.facts, sort)[offset : offset + size + 1])
             else:

@@ -4,7 +4,7 @@ or an organisation's page, a permalink: each through its own query string) and
 a million positions runs in constant memory.
 
 CSV: UTF-8 with a byte order mark (spreadsheets then read it as UTF-8), one row per
-position, the columns of CSV_COLUMNS (documented in docs/downloads.md), topics joined by
+position, the columns of CSV_COLUMNS (documented in docs/open-data.md), topics joined by
 "; ", and any cell that a spreadsheet would take for a formula prefixed with an apostrophe.
 JSON Lines: the interchange format (docs/interchange.md), the positions with everything they
 refer to, so the file imports into an empty archive as it is."""
