@@ -3,6 +3,7 @@ the site's Content-Security-Policy, and a list page's "Download CSV" link downlo
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -27,7 +28,7 @@ def test_a_list_downloads_as_csv_from_its_page(page, live_url, demo_archive, axe
         page.get_by_role("navigation", name="Take this list away").get_by_role(
             "link", name="Download CSV"
         ).click()
-    body = open(download.value.path(), encoding="utf-8-sig").read()
+    body = Path(download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
     assert download.value.suggested_filename == "positions.csv"
     assert [r["title"] for r in rows] == [t.strip() for t in titles]
