@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from statements.models import Statement
-from tests.browser.builders import build_archive, expected_keys
+from tests.browser.builders import ORGANISATIONS, build_archive, expected_keys
 from tests.test_interchange_support import corpus_slice, empty_archive
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +152,16 @@ def test_the_objects_and_their_links(client, archive):
     ]
     keys, _total, _answers = api_walk(client, "/api/statements/?page_size=3")
     assert keys == sorted(expected_keys(archive.items, type=["statement"]))
+    resolutions, _t, _a = api_walk(client, "/api/resolutions/?topic=poverty")
+    assert resolutions == sorted(
+        expected_keys(archive.items, topic=["poverty"], type=["resolution"])
+    )
+    norwegian, _t, _a = api_walk(client, "/api/organisations/?country=NO")
+    assert norwegian == sorted(k for k, o in ORGANISATIONS.items() if o[2] == "NO")
+    congresses, _t, _a = api_walk(client, "/api/congresses/")
+    assert congresses == ["lo-congress-2009", "tuc-congress-2015"]
+    root = client.get("/api/").json()
+    assert all(client.get(urlsplit(u).path).status_code == 200 for u in root.values())
     topics, _t, _a = api_walk(client, "/api/topics/?page_size=2")
     assert len(topics) == len(set(topics)) and "trafficking" in topics
 
