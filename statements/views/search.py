@@ -14,6 +14,7 @@ from ..search.service import (
     SEARCH_SORTS,
     TOO_LONG,
     SearchPageError,
+    ran_out_of_time,
     search_archive,
 )
 from ..search.service import search_facet as search_facet_values
@@ -84,7 +85,9 @@ def search_facet(request, name):
         )
     except InvalidFilters as invalid:
         return bad_request(request, invalid.errors)
-    except OperationalError:
+    except OperationalError as error:
+        if not ran_out_of_time(error):
+            raise
         return bad_request(request, [FilterError(f"q={request.GET.get('q', '')}", TOO_LONG)])
     if facet is None:
         raise Http404("There is nothing to search for.")
