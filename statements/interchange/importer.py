@@ -10,7 +10,7 @@ staging table: they are copied straight into theirs, and their topics and mentio
 tables. Lists (topics, mentions, aliases, related topics) are replaced by set differences.
 PostgreSQL computes the stored search vectors as it inserts."""
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +29,8 @@ from statements.models import (
 from statements.search.maintenance import flush_search_indexes
 
 from . import schema
-from .reader import LineError, open_lines, parse_line
-from .validate import Problems, check_file, check_object, last_of_each
+from .reader import LineError, open_lines, parse_line, type_and_key
+from .validate import Problems, RejectedLines, check_file, check_object, last_of_each
 
 
 class NullProgress:
@@ -68,7 +68,7 @@ class ImportResult:
     problems: Problems = field(default_factory=Problems)
     counts: dict = field(default_factory=lambda: {t: TypeCounts() for t in schema.TYPE_ORDER})
     read: Counter = field(default_factory=Counter)  # valid objects per type
-    declared: defaultdict = field(default_factory=lambda: defaultdict(set))  # keys of bad lines
+    rejected: RejectedLines = field(default_factory=RejectedLines)
 
     @property
     def ok(self):
@@ -88,19 +88,14 @@ def read_records(path, result, progress):
         progress.reading(size)
         for lines_read, raw in enumerate(lines, 1):
             try:
-                obj = parse_line(raw)
+                record = check_object(parse_line(raw), lines_read, problems)
             except LineError as error:
                 problems.add(lines_read, error.field, error.message)
-                continue
-            record = check_object(obj, lines_read, problems)
+                record = None
             if record is not None:
                 records[record.type].append(record)
-            elif (
-                isinstance(obj, dict)
-                and isinstance(obj.get("key"), str)
-                and isinstance(obj.get("type"), str)
-            ):
-                result.declared[obj.get("type")].add(obj["key"])
+            elif raw.strip():  # a blank line means nothing that others could refer to
+                result.rejected.add(lines_read, *type_and_key(raw))
             if not lines_read % 1000:
                 progress.read(position(), lines_read)
         progress.read(position(), lines_read)
@@ -122,7 +117,7 @@ def import_file(path, *, dry_run=False, rehearse=False, progress=None):
         records = read_records(path, result, progress)
         with transaction.atomic():
             progress.phase("checking references against the archive")
-            check_file(records, result.problems, result.declared)
+            check_file(records, result.problems, result.rejected)
             for type_, items in records.items():
                 result.read[type_] = len(items)
             if result.problems or dry_run:
