@@ -1,9 +1,11 @@
 """Bad input: each error names the line, the field and what is wrong, and nothing from the
 file is written (every table is counted before and after)."""
 
+import hashlib
 import io
 
 import pytest
+from django.db import connection
 
 from statements.interchange.progress import BarProgress, LineProgress
 from statements.interchange.reader import type_and_key
@@ -589,3 +591,99 @@ def test_a_line_of_a_known_type_without_a_key_may_only_be_meant_by_that_type(tmp
 )
 def test_what_a_broken_line_still_says_it_is(raw, read):
     assert type_and_key(raw) == read
+
+
+# --- What the database refuses -----------------------------------------------------------------
+
+
+def too_long_for_an_index(seed):
+    """A name whose normalised form does not fit a B-tree index row (2,704 bytes), even
+    compressed: hexadecimal digits without a repeat to compress."""
+    return "".join(hashlib.sha256(f"{seed}{i}".encode()).hexdigest() for i in range(60))
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ('{{"type": "organisation", "key": "long", "name": "{}"}}', "name"),
+        ('{{"type": "organisation", "key": "long", "name": "L", "native_name": "{}"}}',
+         "native_name"),
+        ('{{"type": "topic", "key": "long", "name": "{}"}}', "name"),
+        ('{{"type": "topic", "key": "long", "name": "L", "aliases": ["a", "{}"]}}', "aliases"),
+    ],
+    ids=["organisation-name", "native-name", "topic-name", "alias"],
+)  # fmt: skip
+def test_a_name_too_long_for_the_database_names_its_line_and_field(tmp_path, line, field):
+    # A real limit that the format does not state: every name has a B-tree index of its
+    # normalised form (migration 0004), whose rows hold at most 2,704 bytes.
+    lines = [f'{{"type": "organisation", "key": "o{i}", "name": "O {i}"}}' for i in range(5)]
+    lines += [f'{{"type": "topic", "key": "t{i}", "name": "T {i}"}}' for i in range(5)]
+    lines.insert(7, line.format(too_long_for_an_index(field)))
+    before = counts()
+    for options in ([], ["--dry-run"]):
+        result = run("import_archive", str(write(tmp_path, "\n".join(lines) + "\n")), *options)
+        assert result.status == 1
+        [problem] = problem_lines(result)
+        assert f"line 8, field {field!r}: is too long for the database, which refused it: " in (
+            problem
+        )
+        assert "index row size" in problem
+        assert "Traceback" not in result.err
+        assert "nothing from this file was written" in result.err
+        assert counts() == before
+
+
+@pytest.mark.parametrize("replacing", [False, True], ids=["new", "replacing"])
+def test_a_constraint_the_validator_does_not_check_names_the_line_and_field(tmp_path, replacing):
+    # A rule of the database's own (added here, inside the test's transaction), stricter than
+    # the format: the import reports it as a problem of the line and field it refuses. New
+    # statements are copied straight into their table, those replaced go through the upsert.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE {Statement._meta.db_table} ADD CONSTRAINT statement_title_not_draft "
+            "CHECK (title NOT LIKE '%%DRAFT%%')"
+        )
+    lines = ['{"type": "organisation", "key": "lo", "name": "LO"}'] + [
+        f'{{"type": "statement", "key": "s{i}", "organisation": "lo", "title": "T{i}", '
+        f'"text": "Text {i}."}}'
+        for i in range(12)
+    ]
+    if replacing:
+        assert import_text(tmp_path, "\n".join(lines) + "\n").status == 0
+    before = counts()
+    lines[0] = lines[0].replace('"LO"', '"LO, renamed"')
+    lines[9] = lines[9].replace('"T8"', '"T8 (DRAFT)"')
+    result = import_text(tmp_path, "\n".join(lines) + "\n", name="refused.jsonl")
+    assert result.status == 1
+    [problem] = problem_lines(result)
+    assert (
+        "line 10, field 'title': the database refused it: new row for relation "
+        f'"{Statement._meta.db_table}" violates check constraint "statement_title_not_draft"'
+    ) in problem
+    assert "Traceback" not in result.err
+    # The organisation of line 1 was written before the statements, then rolled back.
+    assert counts() == before
+    assert Organisation.objects.filter(name="LO, renamed").exists() is False
+
+
+def test_a_line_refused_with_an_earlier_one_is_named(tmp_path):
+    # Two lines the database refuses only together (a unique index of its own, added here):
+    # the later one is named, and the reason says with what.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE UNIQUE INDEX statement_title_once ON {Statement._meta.db_table} (title)"
+        )
+    lines = ['{"type": "organisation", "key": "lo", "name": "LO"}'] + [
+        f'{{"type": "statement", "key": "s{i}", "organisation": "lo", '
+        f'"title": "{"Same" if i in (2, 8) else f"T{i}"}", "text": "Text {i}."}}'
+        for i in range(12)
+    ]
+    before = counts()
+    result = import_text(tmp_path, "\n".join(lines) + "\n")
+    [problem] = problem_lines(result)
+    assert problem.endswith(
+        "line 10, field 'title': the database refused it: duplicate key value violates unique "
+        'constraint "statement_title_once" (Key (title)=(Same) already exists), with an earlier '
+        "statement line of this file"
+    ), problem
+    assert counts() == before

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from statements.models import (
     Affiliation,
@@ -123,7 +123,12 @@ def import_file(path, *, dry_run=False, rehearse=False, progress=None):
             if result.problems or dry_run:
                 return result
             last_of_each(records)
-            Writer(records, result.counts, progress).write()
+            try:
+                Writer(records, result.counts, progress).write()
+            except RefusedLine as refusal:
+                result.problems.add(refusal.line, refusal.field, refusal.message)
+                transaction.set_rollback(True)
+                return result
         if rehearse:
             return result
         # Until their pending lists are cleaned, the GIN indexes make the first searches slow.
@@ -155,8 +160,90 @@ def _through(field):
     return connection.ops.quote_name(through.db_table), owner, other
 
 
+MODEL_OF = {
+    "organisation": Organisation,
+    "affiliation": Affiliation,
+    "topic": Topic,
+    "congress": Congress,
+    "resolution": Resolution,
+    "statement": Statement,
+    "quotation": Quotation,
+}
+
+# PostgreSQL's errors that refuse the data itself, by SQLSTATE class: a data exception (22), a
+# constraint (23), a limit such as an index row's size (54), a trigger's own (P0). Any other
+# (the database gone, a query of ours wrong) is no line's fault.
+REFUSAL_CLASSES = ("22", "23", "54", "P0")
+
+
+def refused(error):
+    return (getattr(error.__cause__, "sqlstate", None) or "")[:2] in REFUSAL_CLASSES
+
+
+class RefusedLine(Exception):
+    """The database refused a line's object that the validator let through."""
+
+    def __init__(self, line, field, message):
+        super().__init__(message)
+        self.line, self.field, self.message = line, field, message
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def refusal_reason(error):
+    """What the database said, as the reason of a problem."""
+    diag = error.__cause__.diag
+    said = diag.message_primary or str(error)
+    if error.__cause__.sqlstate.startswith("23") and diag.message_detail:
+        said += f" ({diag.message_detail.rstrip('.')})"
+    if error.__cause__.sqlstate.startswith("54"):
+        return f"is too long for the database, which refused it: {said}"
+    return f"the database refused it: {said}"
+
+
+def field_at_fault(type_, error):
+    """The format's field whose table or column the refusing constraint or index covers, or
+    None when that is not one field."""
+    diag = error.__cause__.diag
+    model = MODEL_OF[type_]
+    tables, columns = {}, {}  # a list's own table, or a column of the type's table -> field
+    for f in schema.TYPES[type_]:
+        model_field = model._meta.get_field(f.name)
+        if model_field.many_to_many:
+            tables[model_field.remote_field.through._meta.db_table] = f.name
+        elif model_field.one_to_many:
+            tables[model_field.related_model._meta.db_table] = f.name
+        else:
+            columns[model_field.column] = f.name
+    if diag.table_name in tables:
+        return tables[diag.table_name]
+    named = {diag.column_name} if diag.column_name else set()
+    if diag.constraint_name and diag.table_name:
+        with connection.cursor() as cursor:
+            # The columns an index or constraint depends on, its expressions' included.
+            cursor.execute(
+                "SELECT a.attname FROM pg_depend d JOIN pg_attribute a"
+                " ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+                " WHERE d.refobjid = to_regclass(quote_ident(%s)) AND d.refobjsubid > 0"
+                " AND (d.classid, d.objid) IN ("
+                "  SELECT 'pg_class'::regclass, c.oid FROM pg_class c WHERE c.relname = %s"
+                "  UNION ALL SELECT 'pg_constraint'::regclass, k.oid FROM pg_constraint k"
+                "  WHERE k.conname = %s AND k.conrelid = to_regclass(quote_ident(%s)))",
+                [diag.table_name, diag.constraint_name, diag.constraint_name, diag.table_name],
+            )
+            named.update(row[0] for row in cursor.fetchall())
+    fields = {columns[c] for c in named if c in columns}
+    return fields.pop() if len(fields) == 1 else None
+
+
 class Writer:
-    """Writes valid records, in the format's type order, inside the caller's transaction."""
+    """Writes valid records, in the format's type order, inside the caller's transaction.
+
+    Should the database refuse what the validator let through, the line at fault is found by
+    writing halves of that type's objects (each rolled back) until one line alone is refused,
+    and raised as a RefusedLine naming its field where the refusing constraint or index says."""
 
     def __init__(self, records, counts, progress):
         self.records = records
@@ -174,9 +261,68 @@ class Writer:
                 "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
             )
             for type_ in schema.TYPE_ORDER:
-                if self.records[type_]:
-                    self.progress.phase(f"writing {len(self.records[type_]):,} {type_} objects")
-                    getattr(self, f"write_{type_}")(self.records[type_])
+                records = self.records[type_]
+                if not records:
+                    continue
+                self.progress.phase(f"writing {len(records):,} {type_} objects")
+                try:
+                    with transaction.atomic():
+                        self.write_type(type_, records)
+                except DatabaseError as error:
+                    if not refused(error):
+                        raise
+                    raise self.refusal(type_, records, error) from error
+
+    def refusal(self, type_, records, error):
+        """The RefusedLine for `error`, which writing `records` met."""
+        self.progress.phase(f"finding the {type_} line that the database refuses")
+        suspects = records
+        while len(suspects) > 1:
+            half = len(suspects) // 2
+            for part in (suspects[:half], suspects[half:]):
+                part_error = self.refuses(type_, part)
+                if part_error is not None:
+                    suspects, error = part, part_error
+                    break
+            else:
+                # Neither half alone: a line refused with an earlier one (two equal values
+                # under a unique index, say). The shortest refused run from the first line
+                # ends at it.
+                shortest = len(suspects)
+                low = 1
+                while low < shortest:
+                    middle = (low + shortest) // 2
+                    part_error = self.refuses(type_, suspects[:middle])
+                    if part_error is None:
+                        low = middle + 1
+                    else:
+                        shortest, error = middle, part_error
+                return RefusedLine(
+                    suspects[shortest - 1].line,
+                    field_at_fault(type_, error),
+                    f"{refusal_reason(error)}, with an earlier {type_} line of this file",
+                )
+        return RefusedLine(suspects[0].line, field_at_fault(type_, error), refusal_reason(error))
+
+    def write_type(self, type_, records):
+        # COPY is psycopg's own, past Django's cursor: its errors become Django's here, as
+        # every other query's do.
+        with connection.wrap_database_errors:
+            getattr(self, f"write_{type_}")(records)
+
+    def refuses(self, type_, records):
+        """The refusal that writing these records alone meets, or None; written or not, they
+        are rolled back."""
+        try:
+            with transaction.atomic():
+                self.write_type(type_, records)
+                raise _RolledBack
+        except _RolledBack:
+            return None
+        except DatabaseError as error:
+            if not refused(error):
+                raise
+            return error
 
     # Helpers -------------------------------------------------------------------------------
 
