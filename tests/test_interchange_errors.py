@@ -7,6 +7,7 @@ import io
 import pytest
 from django.db import connection
 
+from statements.interchange.importer import Writer
 from statements.interchange.progress import BarProgress, LineProgress
 from statements.interchange.reader import type_and_key
 from statements.models import Affiliation, Organisation, Quotation, Statement
@@ -687,3 +688,21 @@ def test_a_line_refused_with_an_earlier_one_is_named(tmp_path):
         "statement line of this file"
     ), problem
     assert counts() == before
+
+
+def test_the_database_failing_is_no_line_s_fault(tmp_path, archive, monkeypatch):
+    # A query cancelled (as an administrator or a time limit cancels one) is not a refusal of
+    # the data: no line is blamed, the command says the database failed, nothing is written.
+    def cancelled(self, records):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 1")
+            cursor.execute("SELECT pg_sleep(1)")
+
+    monkeypatch.setattr(Writer, "write_topic", cancelled)
+    result = import_text(tmp_path, GOOD_BEFORE + GOOD_AFTER)
+    assert result.status == 1
+    assert not problem_lines(result)
+    assert "archive.jsonl: the database failed, nothing written: canceling statement" in (
+        result.err
+    )
+    assert counts() == archive
