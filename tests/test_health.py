@@ -35,7 +35,10 @@ def test_health_is_503_while_the_database_cannot_be_reached(client):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("url", ["/", "/positions/?topic=x", "/search/?q=labour", "/topics/"])
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/positions/?topic=x", "/search/?q=labour", "/search/facets/topic/?q=labour", "/topics/"],
+)
 def test_every_page_is_503_while_the_database_cannot_be_reached(client, url):
     settings = connection.settings_dict
     port = settings["PORT"]

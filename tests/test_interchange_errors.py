@@ -1,11 +1,15 @@
 """Bad input: each error names the line, the field and what is wrong, and nothing from the
 file is written (every table is counted before and after)."""
 
+import hashlib
 import io
 
 import pytest
+from django.db import connection
 
+from statements.interchange.importer import Writer
 from statements.interchange.progress import BarProgress, LineProgress
+from statements.interchange.reader import type_and_key
 from statements.models import Affiliation, Organisation, Quotation, Statement
 
 from .test_interchange_support import counts, import_text, run, write
@@ -458,3 +462,247 @@ def test_a_repeated_affiliation_or_quotation_is_one_and_the_last_line_wins(tmp_p
     [affiliation] = Affiliation.objects.all()
     assert (affiliation.since, affiliation.note) == (1990, "second")
     assert Quotation.objects.count() == 1
+
+
+# --- A rejected line and the lines that refer to it ------------------------------------------
+
+# Lines 2-8 after a line 1 meant as organisation lo: ITUC, then six references to lo (a
+# statement's author, addressee and mentions, an affiliation both ways, a congress), and one
+# reference to an organisation that is nowhere.
+REFERRING_TO_LO = [
+    '{"type": "organisation", "key": "ituc", "name": "ITUC"}',
+    '{"type": "statement", "key": "s1", "organisation": "lo", "title": "One", "text": "One."}',
+    '{"type": "statement", "key": "s2", "organisation": "ituc", "title": "Two", "text": "Two.", '
+    '"addressed_to": "lo"}',
+    '{"type": "statement", "key": "s3", "organisation": "ituc", "title": "Three", '
+    '"text": "Three.", "mentions": ["lo"]}',
+    '{"type": "affiliation", "organisation": "lo", "relation": "member_of", "target": "ituc"}',
+    '{"type": "affiliation", "organisation": "ituc", "relation": "partner_of", "target": "lo"}',
+    '{"type": "congress", "key": "lo-2009", "organisation": "lo", "name": "LO Congress", '
+    '"year": 2009}',
+    '{"type": "statement", "key": "s4", "organisation": "nobody", "title": "Four", '
+    '"text": "Four."}',
+]
+LO = '{"type": "organisation", "key": "lo", "name": "LO"'
+NOWHERE = "refers to organisation 'nobody', which is neither in this file nor in the archive"
+
+
+def with_lines_referring_to_lo(first):
+    first = first.encode() if isinstance(first, str) else first
+    return first + b"\n" + "".join(line + "\n" for line in REFERRING_TO_LO).encode()
+
+
+@pytest.mark.parametrize(
+    ("broken", "where", "reason"),
+    [
+        (LO + ",}", "line 1: ", "is not valid JSON"),
+        (LO[:-3] + "Norwegian Confed", "line 1: ", "is not valid JSON"),
+        (LO.encode() + b', "native_name": "Landsorganisasjonen i Norge \xe5"}', "line 1: ",
+         "is not valid UTF-8"),
+        (LO + ', "country": "XX"}', "line 1, field 'country': ", "XX is not an ISO 3166-1"),
+        (LO.replace("organisation", "organisaton") + "}", "line 1, field 'type': ",
+         "'organisaton' is not a known type"),
+        (LO + ', "name": "LO again"}', "line 1, field 'name': ", "appears twice"),
+    ],
+    ids=["trailing-comma", "cut-off", "latin-1", "bad-country", "type-misspelt", "member-twice"],
+)  # fmt: skip
+def test_references_to_a_rejected_line_are_not_reported_again(tmp_path, broken, where, reason):
+    before = counts()
+    result = run("import_archive", str(write(tmp_path, with_lines_referring_to_lo(broken))))
+    assert result.status == 1
+    # The broken line's own error, and the reference to nowhere: not six errors saying that lo
+    # is nowhere, when line 1 is lo.
+    first, nowhere = problem_lines(result)
+    assert where + reason in first or (where in first and reason in first), result.err
+    assert f"line 9, field 'organisation': {NOWHERE}" in nowhere
+    assert "2 problems found; nothing from this file was written" in result.err
+    assert counts() == before
+    # Mended, the file imports whole.
+    mended = with_lines_referring_to_lo(LO + "}").replace(b'"nobody"', b'"lo"')
+    assert run("import_archive", str(write(tmp_path, mended, "mended.jsonl"))).status == 0
+    assert Statement.objects.filter(organisation__key="lo").count() == 2
+
+
+def maybe_line_1(type_, key):
+    return (
+        f"refers to {type_} {key!r}, which is not in the archive nor on a readable line of this "
+        "file: it may be the object of line 1, whose key could not be read"
+    )
+
+
+def test_references_that_may_mean_a_line_whose_key_cannot_be_read_say_so(tmp_path):
+    # Nothing tells which object "{oops" meant: a reference that resolves nowhere may mean it,
+    # or may be wrong itself. Each is reported, naming the line that may hold its object.
+    before = counts()
+    result = run("import_archive", str(write(tmp_path, with_lines_referring_to_lo("{oops"))))
+    assert result.status == 1
+    problems = problem_lines(result)
+    assert "line 1: is not valid JSON" in problems[0]
+    expected = [
+        (3, "organisation", "lo"),
+        (4, "addressed_to", "lo"),
+        (5, "mentions", "lo"),
+        (6, "organisation", "lo"),
+        (7, "target", "lo"),
+        (8, "organisation", "lo"),
+        (9, "organisation", "nobody"),
+    ]
+    assert [p.split(": ", 1)[1] for p in problems[1:]] == [
+        f"line {line}, field {name!r}: {maybe_line_1('organisation', key)}"
+        for line, name, key in expected
+    ]
+    assert counts() == before
+
+
+def test_a_line_of_a_known_type_without_a_key_may_only_be_meant_by_that_type(tmp_path):
+    text = (
+        '{"type": "organisation", "name": "LO"}\n'
+        '{"type": "statement", "key": "s", "organisation": "lo", "title": "S", "text": "S.", '
+        '"topics": ["poverty"]}\n'
+        '{"type": "organisation", "name": 5}\n'
+    )
+    result = import_text(tmp_path, text)
+    problems = [p.split(": ", 1)[1] for p in problem_lines(result)]
+    assert problems == [
+        "line 1, field 'key': is required for organisation",
+        "line 2, field 'organisation': refers to organisation 'lo', which is not in the archive "
+        "nor on a readable line of this file: it may be the object of one of lines 1 and 3, "
+        "whose keys could not be read",
+        "line 2, field 'topics': refers to topic 'poverty', which is neither in this file nor "
+        "in the archive",
+        "line 3, field 'key': is required for organisation",
+        "line 3, field 'name': must be a string, not an integer (5)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "read"),
+    [
+        (b'{"type": "organisation", "key": "lo",}', ("organisation", "lo")),
+        (b'{"type": "organisation", "key": "lo", "name": "L', ("organisation", "lo")),
+        # A text quoting a key is not the line's key; a nested object's members are not its.
+        (b'{"type": "statement", "text": "\\"key\\": \\"lo\\"", "key": "s",', ("statement", "s")),
+        (b'{"type": "topic", "x-old": {"key": "t"}}', ("topic", None)),
+        (b'{"type": "topic", "key": "a", "key": "b"}', ("topic", None)),
+        (b'{"type": "topic", "key": 5', ("topic", None)),
+        (b'{"key": "lo", "type": "organisation"', ("organisation", "lo")),
+        (b'["organisation", "lo"]', (None, None)),
+        (b"{oops", (None, None)),
+    ],
+)
+def test_what_a_broken_line_still_says_it_is(raw, read):
+    assert type_and_key(raw) == read
+
+
+# --- What the database refuses -----------------------------------------------------------------
+
+
+def too_long_for_an_index(seed):
+    """A name whose normalised form does not fit a B-tree index row (2,704 bytes), even
+    compressed: hexadecimal digits without a repeat to compress."""
+    return "".join(hashlib.sha256(f"{seed}{i}".encode()).hexdigest() for i in range(60))
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ('{{"type": "organisation", "key": "long", "name": "{}"}}', "name"),
+        ('{{"type": "organisation", "key": "long", "name": "L", "native_name": "{}"}}',
+         "native_name"),
+        ('{{"type": "topic", "key": "long", "name": "{}"}}', "name"),
+        ('{{"type": "topic", "key": "long", "name": "L", "aliases": ["a", "{}"]}}', "aliases"),
+    ],
+    ids=["organisation-name", "native-name", "topic-name", "alias"],
+)  # fmt: skip
+def test_a_name_too_long_for_the_database_names_its_line_and_field(tmp_path, line, field):
+    # A real limit that the format does not state: every name has a B-tree index of its
+    # normalised form (migration 0004), whose rows hold at most 2,704 bytes.
+    lines = [f'{{"type": "organisation", "key": "o{i}", "name": "O {i}"}}' for i in range(5)]
+    lines += [f'{{"type": "topic", "key": "t{i}", "name": "T {i}"}}' for i in range(5)]
+    lines.insert(7, line.format(too_long_for_an_index(field)))
+    before = counts()
+    for options in ([], ["--dry-run"]):
+        result = run("import_archive", str(write(tmp_path, "\n".join(lines) + "\n")), *options)
+        assert result.status == 1
+        [problem] = problem_lines(result)
+        assert f"line 8, field {field!r}: is too long for the database, which refused it: " in (
+            problem
+        )
+        assert "index row size" in problem
+        assert "Traceback" not in result.err
+        assert "nothing from this file was written" in result.err
+        assert counts() == before
+
+
+@pytest.mark.parametrize("replacing", [False, True], ids=["new", "replacing"])
+def test_a_constraint_the_validator_does_not_check_names_the_line_and_field(tmp_path, replacing):
+    # A rule of the database's own (added here, inside the test's transaction), stricter than
+    # the format: the import reports it as a problem of the line and field it refuses. New
+    # statements are copied straight into their table, those replaced go through the upsert.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE {Statement._meta.db_table} ADD CONSTRAINT statement_title_not_draft "
+            "CHECK (title NOT LIKE '%%DRAFT%%')"
+        )
+    lines = ['{"type": "organisation", "key": "lo", "name": "LO"}'] + [
+        f'{{"type": "statement", "key": "s{i}", "organisation": "lo", "title": "T{i}", '
+        f'"text": "Text {i}."}}'
+        for i in range(12)
+    ]
+    if replacing:
+        assert import_text(tmp_path, "\n".join(lines) + "\n").status == 0
+    before = counts()
+    lines[0] = lines[0].replace('"LO"', '"LO, renamed"')
+    lines[9] = lines[9].replace('"T8"', '"T8 (DRAFT)"')
+    result = import_text(tmp_path, "\n".join(lines) + "\n", name="refused.jsonl")
+    assert result.status == 1
+    [problem] = problem_lines(result)
+    assert (
+        "line 10, field 'title': the database refused it: new row for relation "
+        f'"{Statement._meta.db_table}" violates check constraint "statement_title_not_draft"'
+    ) in problem
+    assert "Traceback" not in result.err
+    # The organisation of line 1 was written before the statements, then rolled back.
+    assert counts() == before
+    assert Organisation.objects.filter(name="LO, renamed").exists() is False
+
+
+def test_a_line_refused_with_an_earlier_one_is_named(tmp_path):
+    # Two lines the database refuses only together (a unique index of its own, added here):
+    # the later one is named, and the reason says with what.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE UNIQUE INDEX statement_title_once ON {Statement._meta.db_table} (title)"
+        )
+    lines = ['{"type": "organisation", "key": "lo", "name": "LO"}'] + [
+        f'{{"type": "statement", "key": "s{i}", "organisation": "lo", '
+        f'"title": "{"Same" if i in (2, 8) else f"T{i}"}", "text": "Text {i}."}}'
+        for i in range(12)
+    ]
+    before = counts()
+    result = import_text(tmp_path, "\n".join(lines) + "\n")
+    [problem] = problem_lines(result)
+    assert problem.endswith(
+        "line 10, field 'title': the database refused it: duplicate key value violates unique "
+        'constraint "statement_title_once" (Key (title)=(Same) already exists), with an earlier '
+        "statement line of this file"
+    ), problem
+    assert counts() == before
+
+
+def test_the_database_failing_is_no_line_s_fault(tmp_path, archive, monkeypatch):
+    # A query cancelled (as an administrator or a time limit cancels one) is not a refusal of
+    # the data: no line is blamed, the command says the database failed, nothing is written.
+    def cancelled(self, records):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 1")
+            cursor.execute("SELECT pg_sleep(1)")
+
+    monkeypatch.setattr(Writer, "write_topic", cancelled)
+    result = import_text(tmp_path, GOOD_BEFORE + GOOD_AFTER)
+    assert result.status == 1
+    assert not problem_lines(result)
+    assert "archive.jsonl: the database failed, nothing written: canceling statement" in (
+        result.err
+    )
+    assert counts() == archive

@@ -619,11 +619,15 @@ def test_queries_that_cannot_be_searched_get_a_message(client, corpus, q, says):
     assert says in response.content.decode()
 
 
-def test_a_search_that_takes_too_long_says_so(client, corpus, monkeypatch):
-    def too_slow(*args):
-        raise OperationalError("canceling statement due to statement timeout")
+def past_the_time_limit(*args):
+    """A query that PostgreSQL cancels, as it cancels a search that runs past its limit."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 1")
+        cursor.execute("SELECT pg_sleep(1)")
 
-    monkeypatch.setattr(service, "rank_page", too_slow)
+
+def test_a_search_that_takes_too_long_says_so(client, corpus, monkeypatch):
+    monkeypatch.setattr(service, "rank_page", past_the_time_limit)
     response = client.get("/search/", {"q": '"forced labour"'})
     assert response.status_code == 200
     html = response.content.decode()
@@ -634,6 +638,23 @@ def test_a_search_that_takes_too_long_says_so(client, corpus, monkeypatch):
         html = client.get("/search/", {"q": "labour"}).content.decode()
     assert f"its words are in about {in_texts:,} texts" in html and in_texts > 2
     assert "choose a filter" in html
+
+
+def test_a_search_facet_that_takes_too_long_says_so(client, corpus, monkeypatch):
+    monkeypatch.setattr(service, "find_matches", past_the_time_limit)
+    response = client.get("/search/facets/topic/", {"q": '"forced labour"'})
+    assert response.status_code == 400
+    assert "takes too long to answer exactly" in response.content.decode()
+
+
+def test_only_the_time_limit_is_taken_for_a_search_too_long(client, corpus, monkeypatch):
+    # Another OperationalError (here a connection that breaks) is not the search's to explain.
+    def connection_lost(*args):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(service, "rank_page", connection_lost)
+    with pytest.raises(OperationalError):
+        client.get("/search/", {"q": '"forced labour"'})
 
 
 def test_empty_query_shows_the_form(client, corpus):

@@ -10,11 +10,11 @@ staging table: they are copied straight into theirs, and their topics and mentio
 tables. Lists (topics, mentions, aliases, related topics) are replaced by set differences.
 PostgreSQL computes the stored search vectors as it inserts."""
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from statements.models import (
     Affiliation,
@@ -29,8 +29,8 @@ from statements.models import (
 from statements.search.maintenance import flush_search_indexes
 
 from . import schema
-from .reader import LineError, open_lines, parse_line
-from .validate import Problems, check_file, check_object, last_of_each
+from .reader import LineError, open_lines, parse_line, type_and_key
+from .validate import Problems, RejectedLines, check_file, check_object, last_of_each
 
 
 class NullProgress:
@@ -68,7 +68,7 @@ class ImportResult:
     problems: Problems = field(default_factory=Problems)
     counts: dict = field(default_factory=lambda: {t: TypeCounts() for t in schema.TYPE_ORDER})
     read: Counter = field(default_factory=Counter)  # valid objects per type
-    declared: defaultdict = field(default_factory=lambda: defaultdict(set))  # keys of bad lines
+    rejected: RejectedLines = field(default_factory=RejectedLines)
 
     @property
     def ok(self):
@@ -88,19 +88,14 @@ def read_records(path, result, progress):
         progress.reading(size)
         for lines_read, raw in enumerate(lines, 1):
             try:
-                obj = parse_line(raw)
+                record = check_object(parse_line(raw), lines_read, problems)
             except LineError as error:
                 problems.add(lines_read, error.field, error.message)
-                continue
-            record = check_object(obj, lines_read, problems)
+                record = None
             if record is not None:
                 records[record.type].append(record)
-            elif (
-                isinstance(obj, dict)
-                and isinstance(obj.get("key"), str)
-                and isinstance(obj.get("type"), str)
-            ):
-                result.declared[obj.get("type")].add(obj["key"])
+            elif raw.strip():  # a blank line means nothing that others could refer to
+                result.rejected.add(lines_read, *type_and_key(raw))
             if not lines_read % 1000:
                 progress.read(position(), lines_read)
         progress.read(position(), lines_read)
@@ -122,13 +117,18 @@ def import_file(path, *, dry_run=False, rehearse=False, progress=None):
         records = read_records(path, result, progress)
         with transaction.atomic():
             progress.phase("checking references against the archive")
-            check_file(records, result.problems, result.declared)
+            check_file(records, result.problems, result.rejected)
             for type_, items in records.items():
                 result.read[type_] = len(items)
             if result.problems or dry_run:
                 return result
             last_of_each(records)
-            Writer(records, result.counts, progress).write()
+            try:
+                Writer(records, result.counts, progress).write()
+            except RefusedLine as refusal:
+                result.problems.add(refusal.line, refusal.field, refusal.message)
+                transaction.set_rollback(True)
+                return result
         if rehearse:
             return result
         # Until their pending lists are cleaned, the GIN indexes make the first searches slow.
@@ -160,8 +160,90 @@ def _through(field):
     return connection.ops.quote_name(through.db_table), owner, other
 
 
+MODEL_OF = {
+    "organisation": Organisation,
+    "affiliation": Affiliation,
+    "topic": Topic,
+    "congress": Congress,
+    "resolution": Resolution,
+    "statement": Statement,
+    "quotation": Quotation,
+}
+
+# PostgreSQL's errors that refuse the data itself, by SQLSTATE class: a data exception (22), a
+# constraint (23), a limit such as an index row's size (54), a trigger's own (P0). Any other
+# (the database gone, a query of ours wrong) is no line's fault.
+REFUSAL_CLASSES = ("22", "23", "54", "P0")
+
+
+def refused(error):
+    return (getattr(error.__cause__, "sqlstate", None) or "")[:2] in REFUSAL_CLASSES
+
+
+class RefusedLine(Exception):
+    """The database refused a line's object that the validator let through."""
+
+    def __init__(self, line, field, message):
+        super().__init__(message)
+        self.line, self.field, self.message = line, field, message
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def refusal_reason(error):
+    """What the database said, as the reason of a problem."""
+    diag = error.__cause__.diag
+    said = diag.message_primary or str(error)
+    if error.__cause__.sqlstate.startswith("23") and diag.message_detail:
+        said += f" ({diag.message_detail.rstrip('.')})"
+    if error.__cause__.sqlstate.startswith("54"):
+        return f"is too long for the database, which refused it: {said}"
+    return f"the database refused it: {said}"
+
+
+def field_at_fault(type_, error):
+    """The format's field whose table or column the refusing constraint or index covers, or
+    None when that is not one field."""
+    diag = error.__cause__.diag
+    model = MODEL_OF[type_]
+    tables, columns = {}, {}  # a list's own table, or a column of the type's table -> field
+    for f in schema.TYPES[type_]:
+        model_field = model._meta.get_field(f.name)
+        if model_field.many_to_many:
+            tables[model_field.remote_field.through._meta.db_table] = f.name
+        elif model_field.one_to_many:
+            tables[model_field.related_model._meta.db_table] = f.name
+        else:
+            columns[model_field.column] = f.name
+    if diag.table_name in tables:
+        return tables[diag.table_name]
+    named = {diag.column_name} if diag.column_name else set()
+    if diag.constraint_name and diag.table_name:
+        with connection.cursor() as cursor:
+            # The columns an index or constraint depends on, its expressions' included.
+            cursor.execute(
+                "SELECT a.attname FROM pg_depend d JOIN pg_attribute a"
+                " ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+                " WHERE d.refobjid = to_regclass(quote_ident(%s)) AND d.refobjsubid > 0"
+                " AND (d.classid, d.objid) IN ("
+                "  SELECT 'pg_class'::regclass, c.oid FROM pg_class c WHERE c.relname = %s"
+                "  UNION ALL SELECT 'pg_constraint'::regclass, k.oid FROM pg_constraint k"
+                "  WHERE k.conname = %s AND k.conrelid = to_regclass(quote_ident(%s)))",
+                [diag.table_name, diag.constraint_name, diag.constraint_name, diag.table_name],
+            )
+            named.update(row[0] for row in cursor.fetchall())
+    fields = {columns[c] for c in named if c in columns}
+    return fields.pop() if len(fields) == 1 else None
+
+
 class Writer:
-    """Writes valid records, in the format's type order, inside the caller's transaction."""
+    """Writes valid records, in the format's type order, inside the caller's transaction.
+
+    Should the database refuse what the validator let through, the line at fault is found by
+    writing halves of that type's objects (each rolled back) until one line alone is refused,
+    and raised as a RefusedLine naming its field where the refusing constraint or index says."""
 
     def __init__(self, records, counts, progress):
         self.records = records
@@ -179,9 +261,68 @@ class Writer:
                 "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
             )
             for type_ in schema.TYPE_ORDER:
-                if self.records[type_]:
-                    self.progress.phase(f"writing {len(self.records[type_]):,} {type_} objects")
-                    getattr(self, f"write_{type_}")(self.records[type_])
+                records = self.records[type_]
+                if not records:
+                    continue
+                self.progress.phase(f"writing {len(records):,} {type_} objects")
+                try:
+                    with transaction.atomic():
+                        self.write_type(type_, records)
+                except DatabaseError as error:
+                    if not refused(error):
+                        raise
+                    raise self.refusal(type_, records, error) from error
+
+    def refusal(self, type_, records, error):
+        """The RefusedLine for `error`, which writing `records` met."""
+        self.progress.phase(f"finding the {type_} line that the database refuses")
+        suspects = records
+        while len(suspects) > 1:
+            half = len(suspects) // 2
+            for part in (suspects[:half], suspects[half:]):
+                part_error = self.refuses(type_, part)
+                if part_error is not None:
+                    suspects, error = part, part_error
+                    break
+            else:
+                # Neither half alone: a line refused with an earlier one (two equal values
+                # under a unique index, say). The shortest refused run from the first line
+                # ends at it.
+                shortest = len(suspects)
+                low = 1
+                while low < shortest:
+                    middle = (low + shortest) // 2
+                    part_error = self.refuses(type_, suspects[:middle])
+                    if part_error is None:
+                        low = middle + 1
+                    else:
+                        shortest, error = middle, part_error
+                return RefusedLine(
+                    suspects[shortest - 1].line,
+                    field_at_fault(type_, error),
+                    f"{refusal_reason(error)}, with an earlier {type_} line of this file",
+                )
+        return RefusedLine(suspects[0].line, field_at_fault(type_, error), refusal_reason(error))
+
+    def write_type(self, type_, records):
+        # COPY is psycopg's own, past Django's cursor: its errors become Django's here, as
+        # every other query's do.
+        with connection.wrap_database_errors:
+            getattr(self, f"write_{type_}")(records)
+
+    def refuses(self, type_, records):
+        """The refusal that writing these records alone meets, or None; written or not, they
+        are rolled back."""
+        try:
+            with transaction.atomic():
+                self.write_type(type_, records)
+                raise _RolledBack
+        except _RolledBack:
+            return None
+        except DatabaseError as error:
+            if not refused(error):
+                raise
+            return error
 
     # Helpers -------------------------------------------------------------------------------
 

@@ -131,6 +131,45 @@ def parse_line(raw):
     return value
 
 
+# A JSON string (its closing quote missing at the end of a broken line), or a run of anything
+# else: a broken line read a string at a time, so that a text quoting '"key": "x"' is not
+# taken for the line's own key.
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|$)|[^"]+')
+_COLON_RE = re.compile(r"\s*:\s*")
+
+
+_lenient = json.JSONDecoder(strict=False)
+
+
+def _string_token(token):
+    try:
+        return _lenient.decode(token)
+    except ValueError:  # not closed, or a bad escape
+        return None
+
+
+def type_and_key(raw):
+    """What a rejected line still says it is, even when it is not valid JSON: (type, key),
+    each None unless the object's own members give it as one string (absent, not a string,
+    or given twice with different values: None)."""
+    text = raw.decode("utf-8", "replace").lstrip("\ufeff")
+    tokens = _TOKEN_RE.findall(text)
+    found = {"type": set(), "key": set()}
+    depth = 0
+    for position, token in enumerate(tokens):
+        if not token.startswith('"'):
+            depth += token.count("{") + token.count("[") - token.count("}") - token.count("]")
+            continue
+        if depth != 1 or position + 2 >= len(tokens):
+            continue
+        name = _string_token(token)
+        if name in found and _COLON_RE.fullmatch(tokens[position + 1]):
+            value = _string_token(tokens[position + 2])
+            if value is not None:
+                found[name].add(value)
+    return tuple(values.pop() if len(values) == 1 else None for values in found.values())
+
+
 @contextmanager
 def open_lines(path):
     """Yield (lines, position): an iterator of raw lines and a function giving how many bytes

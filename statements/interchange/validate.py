@@ -296,6 +296,44 @@ MODELS = {
 }
 
 
+@dataclass
+class RejectedLines:
+    """The file's lines rejected on their own (and reported), by what they still say they
+    are: a reference to one of them is not reported again as pointing at nothing.
+
+    `keys` maps (type, key) to the line; the type is None when the line names no known type,
+    as a reference of any type may then mean it. `unreadable` maps a type (or None) to the
+    lines whose key could not be read: a reference that resolves nowhere may mean one."""
+
+    keys: dict = field(default_factory=dict)
+    unreadable: dict = field(default_factory=dict)
+
+    def add(self, line, type_, key):
+        if type_ not in MODELS:
+            if type_ in schema.FIELDS:
+                return  # an affiliation or a quotation: nothing refers to it
+            type_ = None
+        if key is None:
+            self.unreadable.setdefault(type_, []).append(line)
+        else:
+            self.keys.setdefault((type_, key), line)
+
+    def declare(self, type_, key):
+        return (type_, key) in self.keys or (None, key) in self.keys
+
+    def unreadable_lines(self, type_):
+        return sorted(self.unreadable.get(type_, []) + self.unreadable.get(None, []))
+
+
+def _lines_text(lines, shown=3):
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    named = [str(n) for n in lines[:shown]]
+    if len(lines) > shown:
+        return f"lines {', '.join(named)} and {len(lines) - shown} more"
+    return f"lines {', '.join(named[:-1])} and {named[-1]}"
+
+
 def _existing_keys(type_, keys):
     if not keys:
         return set()
@@ -343,11 +381,11 @@ def last_of_each(records):
         records[type_] = list(latest.values())
 
 
-def check_file(records, problems, declared=None):
+def check_file(records, problems, rejected=None):
     """Check what spans lines and the archive. `records` maps type -> list of Records;
-    `declared` maps type -> keys of the file's invalid lines (already reported), which
-    references may point to without a second, misleading report."""
-    declared = declared or {}
+    `rejected` holds the file's invalid lines (already reported): a reference to one of them
+    gets no second, misleading report."""
+    rejected = rejected or RejectedLines()
     file_keys = {}
     for type_ in ("organisation", "topic", "congress", "resolution", "statement"):
         seen = {}
@@ -378,17 +416,28 @@ def check_file(records, problems, declared=None):
                 if value is None:
                     continue
                 for key in [value] if f.kind == schema.REF else sorted(value):
-                    if key not in file_keys[f.target] and key not in declared.get(f.target, ()):
+                    if key not in file_keys[f.target] and not rejected.declare(f.target, key):
                         wanted[f.target].add(key)
                         refs.append((record, f, key))
     existing = {type_: _existing_keys(type_, keys) for type_, keys in wanted.items()}
     for record, f, key in refs:
-        if key not in existing[f.target]:
-            problems.add(
-                record.line,
-                f.name,
-                f"refers to {f.target} {key!r}, which is neither in this file nor in the archive",
+        if key in existing[f.target]:
+            continue
+        unreadable = rejected.unreadable_lines(f.target)
+        if unreadable:
+            # It may be on a line too broken to say its key: say so rather than "nowhere".
+            which = "one of " if len(unreadable) > 1 else ""
+            whose = "keys" if len(unreadable) > 1 else "key"
+            message = (
+                f"refers to {f.target} {key!r}, which is not in the archive nor on a readable "
+                f"line of this file: it may be the object of {which}{_lines_text(unreadable)}, "
+                f"whose {whose} could not be read"
             )
+        else:
+            message = (
+                f"refers to {f.target} {key!r}, which is neither in this file nor in the archive"
+            )
+        problems.add(record.line, f.name, message)
 
     _parent_cycles("organisation", records["organisation"], problems)
     _parent_cycles("topic", records["topic"], problems)

@@ -16,6 +16,7 @@ from django.db.models import BooleanField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.urls import reverse
+from psycopg.errors import QueryCanceled
 
 from ..models import Alias, Organisation, Topic, table
 from ..positions.filterset import PositionFilterSet
@@ -203,6 +204,12 @@ def search_transaction():
         yield
 
 
+def ran_out_of_time(error):
+    """Whether an OperationalError is the search's time limit (PostgreSQL cancelled the
+    query), not the database gone: that one is the 503 page's (statements/middleware.py)."""
+    return isinstance(error.__cause__, QueryCanceled)
+
+
 TOO_LONG = (
     "This search takes too long to answer exactly: its words are in a great many texts, and "
     "checking where they stand next to each other means reading them all. Add a rarer word, "
@@ -228,7 +235,9 @@ def run(results, query, data, page, base_url):
     try:
         with search_transaction():
             _run(results, query, data, page, base_url)
-    except OperationalError:  # the time limit: a phrase of two very common words, say
+    except OperationalError as error:  # the time limit: a phrase of two common words, say
+        if not ran_out_of_time(error):
+            raise
         results.statements = results.resolutions = 0
         results.positions, results.facets, results.years = [], [], []
         results.message = too_long(query)

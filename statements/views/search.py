@@ -21,6 +21,7 @@ from ..search.service import (
     TOO_LONG,
     SearchPageError,
     filter_data,
+    ran_out_of_time,
     search_archive,
     search_parameters,
 )
@@ -100,7 +101,9 @@ def search_facet(request, name):
         )
     except InvalidFilters as invalid:
         return bad_request(request, invalid.errors)
-    except OperationalError:
+    except OperationalError as error:
+        if not ran_out_of_time(error):
+            raise
         return bad_request(request, [FilterError(f"q={request.GET.get('q', '')}", TOO_LONG)])
     if facet is None:
         raise Http404("There is nothing to search for.")

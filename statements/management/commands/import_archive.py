@@ -51,11 +51,9 @@ class Command(BaseCommand):
                 failed.append(path)
                 continue
             except DatabaseError as error:
-                # The validator should catch everything first; if the database still refuses
-                # a row, say so plainly (the file's transaction was rolled back).
-                self.stderr.write(
-                    f"{path}: the database refused the import, nothing written: {error}"
-                )
+                # What the database refuses is a problem of its line (import_file); this is
+                # the database failing (gone, say): the file's transaction was rolled back.
+                self.stderr.write(f"{path}: the database failed, nothing written: {error}")
                 failed.append(path)
                 continue
             if not result.ok:
