@@ -2,11 +2,13 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 
 from .views import health, organisations, positions, search, texts, topics
+from .views.pagecache import cached_page
 
 
-def page(route, view, name):
-    """A public page: read-only, so it answers GET and HEAD and nothing else (405)."""
-    return path(route, require_safe(view), name=name)
+def page(route, view, name, *, cached=True):
+    """A public page: read-only, so it answers GET and HEAD and nothing else (405); a reader's
+    copy is kept in the page cache, at the archive's current version."""
+    return path(route, require_safe(cached_page(view) if cached else view), name=name)
 
 
 # These URLs are part of the public contract: other sites link to them.
@@ -28,5 +30,6 @@ urlpatterns = [
     page("positions/facets/<slug:name>/", positions.positions_facet, "positions-facet"),
     page("search/", search.search, "search"),
     page("search/facets/<slug:name>/", search.search_facet, "search-facet"),
-    page("health/", health.health, "health"),
+    # Whether this server answers now: never from a cache.
+    page("health/", health.health, "health", cached=False),
 ]
