@@ -123,6 +123,30 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The public-page cache (statements/views/pagecache.py): keyed on the archive's version, so a
+# change anywhere leaves no reader a stale page. Shared by every worker in Redis when
+# REDIS_URL names one (production); otherwise each process keeps its own in local memory.
+# Entries of older versions are never read again: they expire after PAGE_CACHE_SECONDS (0
+# turns the cache off), or Redis evicts them first (give it maxmemory and allkeys-lru).
+PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", 60 * 60))
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "archive",
+            # A Redis that has gone away costs a page half a second, not a worker's timeout.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("DJANGO_PAGE_CACHE_ENTRIES", 1000))},
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -2,11 +2,13 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 
 from .views import downloads, feeds, health, organisations, positions, search, texts, topics
+from .views.pagecache import cached_page
 
 
-def page(route, view, name):
-    """A public page: read-only, so it answers GET and HEAD and nothing else (405)."""
-    return path(route, require_safe(view), name=name)
+def page(route, view, name, *, cached=True):
+    """A public page: read-only, so it answers GET and HEAD and nothing else (405); a reader's
+    copy is kept in the page cache, at the archive's current version."""
+    return path(route, require_safe(cached_page(view) if cached else view), name=name)
 
 
 # These URLs are part of the public contract: other sites link to them.
@@ -28,12 +30,13 @@ urlpatterns = [
     page("positions/facets/<slug:name>/", positions.positions_facet, "positions-facet"),
     page("search/", search.search, "search"),
     page("search/facets/<slug:name>/", search.search_facet, "search-facet"),
-    page("health/", health.health, "health"),
-    page("downloads/positions.csv", downloads.positions_csv, "positions-csv"),
-    page("downloads/positions.jsonl", downloads.positions_jsonl, "positions-jsonl"),
-    page("downloads/search.csv", downloads.search_csv, "search-csv"),
-    page("downloads/search.jsonl", downloads.search_jsonl, "search-jsonl"),
-    page("feeds/positions/", feeds.positions_feed, "positions-feed"),
-    page("feeds/search/", feeds.search_feed, "search-feed"),
+    # Whether this server answers now: never from a cache.
+    page("health/", health.health, "health", cached=False),
+    page("downloads/positions.csv", downloads.positions_csv, "positions-csv", cached=False),
+    page("downloads/positions.jsonl", downloads.positions_jsonl, "positions-jsonl", cached=False),
+    page("downloads/search.csv", downloads.search_csv, "search-csv", cached=False),
+    page("downloads/search.jsonl", downloads.search_jsonl, "search-jsonl", cached=False),
+    page("feeds/positions/", feeds.positions_feed, "positions-feed", cached=False),
+    page("feeds/search/", feeds.search_feed, "search-feed", cached=False),
     path("api/", include("statements.api.urls")),
 ]

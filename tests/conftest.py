@@ -4,6 +4,9 @@
 import os
 
 import pytest
+from django.core.cache import caches
+
+from tests.verifying_cache import VerifyingCache
 
 CORPORA_VARIABLE = "ARCHIVE_CORPORA"
 left_out = []
@@ -38,3 +41,30 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def verified_page_cache(settings):
+    """Every test runs with the page cache on, verifying (tests/verifying_cache.py): a page
+    stored twice under one key must be the same page both times."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "tests.verifying_cache.VerifyingCache",
+            "LOCATION": "verified-pages",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+    caches["default"].clear()
+    VerifyingCache.differences.clear()
+    yield
+    differences = list(VerifyingCache.differences)
+    VerifyingCache.differences.clear()
+    assert not differences, "a page changed under its cache key: " + "; ".join(
+        first_difference(kept[0], new[0]) for kept, new in differences[:3]
+    )
+
+
+def first_difference(kept, new):
+    at = next((i for i, (a, b) in enumerate(zip(kept, new, strict=False)) if a != b), None)
+    at = min(len(kept), len(new)) if at is None else at
+    return f"kept {kept[at - 80 : at + 80]!r}, now {new[at - 80 : at + 80]!r}"

@@ -5,6 +5,7 @@ from django.db import OperationalError
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from ..positions.facets import FACET_NAMES
 from ..positions.params import (
@@ -19,6 +20,7 @@ from ..search.service import (
     SEARCH_DEFAULT_SORT,
     SEARCH_SORTS,
     TOO_LONG,
+    TOO_MANY,
     SearchPageError,
     filter_data,
     ran_out_of_time,
@@ -85,7 +87,18 @@ def search(request):
     template = "search/results.html"
     if request.headers.get("X-Fragment") == RESULTS_FRAGMENT:
         template += f"#{RESULTS_FRAGMENT}"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if ran_out_of_time(results):
+        # Whether a search finishes in time depends on the load of the moment, not only on
+        # the archive: a later request may be answered, so none may keep this one.
+        add_never_cache_headers(response)
+    return response
+
+
+def ran_out_of_time(results):
+    return bool(results.message) and (
+        results.message == TOO_LONG or results.message.startswith(TOO_MANY.split("{")[0])
+    )
 
 
 def search_facet(request, name):
