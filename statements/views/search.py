@@ -88,14 +88,14 @@ def search(request):
     if request.headers.get("X-Fragment") == RESULTS_FRAGMENT:
         template += f"#{RESULTS_FRAGMENT}"
     response = render(request, template, context)
-    if ran_out_of_time(results):
+    if search_timed_out(results):
         # Whether a search finishes in time depends on the load of the moment, not only on
         # the archive: a later request may be answered, so none may keep this one.
         add_never_cache_headers(response)
     return response
 
 
-def ran_out_of_time(results):
+def search_timed_out(results):
     return bool(results.message) and (
         results.message == TOO_LONG or results.message.startswith(TOO_MANY.split("{")[0])
     )
