@@ -11,6 +11,7 @@ from django.db import OperationalError, connection
 from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from psycopg.errors import QueryCanceled
 
 from statements.models import ArchiveVersion, Statement
 from statements.search import service
@@ -210,7 +211,11 @@ def test_health_is_never_from_a_cache(reader, archive):
 
 def test_a_search_out_of_time_is_not_kept(reader, archive, monkeypatch):
     def out_of_time(*args):
-        raise OperationalError("canceling statement due to statement timeout")
+        # As Django raises PostgreSQL's cancellation: the search's time limit, not the
+        # database gone (which is the 503 page's).
+        raise OperationalError("canceling statement due to statement timeout") from (
+            QueryCanceled("canceling statement due to statement timeout")
+        )
 
     monkeypatch.setattr(service, "_run", out_of_time)
     for _ in range(2):
