@@ -16,6 +16,8 @@ class Links(serializers.Serializer):
     """`url` (the public page) and `api_url` (this object in the API) of any keyed object."""
 
     api_view = ""
+    url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
 
     def get_url(self, obj) -> str:
         return absolute(self.context.get("request"), obj.get_absolute_url())
@@ -24,15 +26,13 @@ class Links(serializers.Serializer):
         return absolute(self.context.get("request"), reverse(self.api_view, args=[obj.key]))
 
 
-def key_of(related_name, **kwargs):
+def key_of(**kwargs):
     return serializers.SlugRelatedField(slug_field="key", read_only=True, **kwargs)
 
 
 class OrganisationSerializer(Links, serializers.ModelSerializer):
     api_view = "api:organisation-detail"
-    parent = key_of("parent", allow_null=True)
-    url = serializers.SerializerMethodField()
-    api_url = serializers.SerializerMethodField()
+    parent = key_of(allow_null=True)
 
     class Meta:
         model = Organisation
@@ -54,7 +54,7 @@ class OrganisationSerializer(Links, serializers.ModelSerializer):
 class AffiliationSerializer(serializers.ModelSerializer):
     """A tie from the organisation: "member_of ITUC"."""
 
-    target = key_of("target")
+    target = key_of()
 
     class Meta:
         model = Affiliation
@@ -64,7 +64,7 @@ class AffiliationSerializer(serializers.ModelSerializer):
 class AffiliateSerializer(serializers.ModelSerializer):
     """A tie to the organisation: "ITUC has LO as member_of"."""
 
-    organisation = key_of("organisation")
+    organisation = key_of()
 
     class Meta:
         model = Affiliation
@@ -92,12 +92,10 @@ class OrganisationDetailSerializer(OrganisationSerializer):
 
 class TopicSerializer(Links, serializers.ModelSerializer):
     api_view = "api:topic-detail"
-    parent = key_of("parent", allow_null=True)
+    parent = key_of(allow_null=True)
     aliases = serializers.SerializerMethodField()
-    related = key_of("related", many=True)
-    children = key_of("children", many=True)
-    url = serializers.SerializerMethodField()
-    api_url = serializers.SerializerMethodField()
+    related = key_of(many=True)
+    children = key_of(many=True)
     positions_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -124,9 +122,7 @@ class TopicSerializer(Links, serializers.ModelSerializer):
 
 class CongressSerializer(Links, serializers.ModelSerializer):
     api_view = "api:congress-detail"
-    organisation = key_of("organisation")
-    url = serializers.SerializerMethodField()
-    api_url = serializers.SerializerMethodField()
+    organisation = key_of()
 
     class Meta:
         model = Congress
@@ -144,7 +140,7 @@ class CongressSerializer(Links, serializers.ModelSerializer):
 
 
 class CongressDetailSerializer(CongressSerializer):
-    resolutions = key_of("resolutions", many=True)
+    resolutions = key_of(many=True)
 
     class Meta(CongressSerializer.Meta):
         fields = [*CongressSerializer.Meta.fields, "resolutions"]
@@ -153,7 +149,7 @@ class CongressDetailSerializer(CongressSerializer):
 class QuotedInSerializer(serializers.ModelSerializer):
     """Where a resolution is quoted: the statement and the passage."""
 
-    statement = key_of("statement")
+    statement = key_of()
     statement_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -167,7 +163,7 @@ class QuotedInSerializer(serializers.ModelSerializer):
 class QuotationSerializer(serializers.ModelSerializer):
     """What a statement quotes: the resolution and the passage."""
 
-    resolution = key_of("resolution")
+    resolution = key_of()
 
     class Meta:
         model = Quotation
@@ -176,18 +172,16 @@ class QuotationSerializer(serializers.ModelSerializer):
 
 class TextFields(serializers.Serializer):
     paragraphs = serializers.ListField(child=serializers.CharField(), read_only=True)
-    topics = key_of("topics", many=True)
+    topics = key_of(many=True)
 
 
 class ResolutionSerializer(Links, TextFields, serializers.ModelSerializer):
     api_view = "api:resolution-detail"
-    congress = key_of("congress")
+    congress = key_of()
     organisation = serializers.SlugRelatedField(
         source="congress.organisation", slug_field="key", read_only=True
     )
     year = serializers.IntegerField(source="congress.year", read_only=True)
-    url = serializers.SerializerMethodField()
-    api_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Resolution
@@ -221,11 +215,9 @@ class ResolutionDetailSerializer(ResolutionSerializer):
 
 class StatementSerializer(Links, TextFields, serializers.ModelSerializer):
     api_view = "api:statement-detail"
-    organisation = key_of("organisation")
-    addressed_to = key_of("addressed_to", allow_null=True)
+    organisation = key_of()
+    addressed_to = key_of(allow_null=True)
     date = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
-    api_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Statement
@@ -251,7 +243,7 @@ class StatementSerializer(Links, TextFields, serializers.ModelSerializer):
 
 
 class StatementDetailSerializer(StatementSerializer):
-    mentions = key_of("mentions", many=True)
+    mentions = key_of(many=True)
     quotations = QuotationSerializer(many=True, read_only=True)
 
     class Meta(StatementSerializer.Meta):

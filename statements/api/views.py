@@ -404,6 +404,8 @@ class OrganisationList(Listing):
 
     serializer_class = OrganisationSerializer
     queryset = Organisation.objects.select_related("parent")
+    # The backend tells the schema the FilterSet's parameters; filter_queryset applies it
+    # with the site's 400 for a bad value.
     filter_backends = [DjangoFilterBackend]
     filterset_class = OrganisationFilterSet
 
