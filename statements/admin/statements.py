@@ -1,0 +1,174 @@
+"""Statements, their quotations of congress resolutions, and publishing."""
+
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import ngettext
+
+from ..codes import Status
+from ..forms import QuotationForm, QuotationFormSet, StatementForm
+from ..models import Organisation, Quotation, Resolution, Statement
+from .base import (
+    DatedFilter,
+    EditorFormMixin,
+    LanguageFilter,
+    OrganisationCountryFilter,
+    OrganisationKindFilter,
+    full_text_query,
+    lean_changelist,
+    long_fields,
+)
+
+
+class QuotationInline(EditorFormMixin, admin.StackedInline):
+    model = Quotation
+    form = QuotationForm
+    formset = QuotationFormSet
+    fields = ["resolution", "excerpt"]
+    autocomplete_fields = ["resolution"]
+    extra = 0
+    verbose_name_plural = (
+        "quotations of congress resolutions (passages of this text, without their quote marks)"
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("resolution")
+            .defer(*long_fields(Resolution, "resolution"))
+        )
+
+
+@admin.register(Statement)
+class StatementAdmin(EditorFormMixin, admin.ModelAdmin):
+    form = StatementForm
+    list_display = [
+        "title",
+        "organisation_label",
+        "kind",
+        "date_display",
+        "addressed_to",
+        "language",
+        "status",
+    ]
+    list_filter = [
+        "status",
+        "kind",
+        "organisation",
+        OrganisationCountryFilter,
+        ("organisation__kind", OrganisationKindFilter),
+        DatedFilter,
+        LanguageFilter,
+        "topics",
+    ]
+    list_select_related = ["organisation", "addressed_to"]
+    # Newest entries first: an index scan, however many statements there are. The date
+    # column sorts by date.
+    ordering = ["-pk"]
+    # The archive may hold a million statements: count the matches, not the whole table too.
+    show_full_result_count = False
+    search_help_text = (
+        'Words of the title, summary or text ("quoted phrase", -excluded, or), an organisation\'s '
+        "name or acronym (its statements, and those addressed to it), or a statement's key."
+    )
+    search_fields = ["title"]  # shows the search box; get_search_results does the searching
+    date_hierarchy = "date"
+    prepopulated_fields = {"key": ["title"]}
+    autocomplete_fields = ["organisation", "addressed_to", "topics", "mentions"]
+    readonly_fields = ["created", "updated"]
+    fieldsets = [
+        (None, {"fields": ["organisation", "title", "key", ("kind", "status")]}),
+        (None, {"fields": ["addressed_to", "occasion", "date", "language"]}),
+        ("Text", {"fields": ["text", "summary"]}),
+        ("Tags and source", {"fields": ["topics", "mentions", "source_url"]}),
+        ("Record", {"fields": [("created", "updated")], "classes": ["collapse"]}),
+    ]
+    inlines = [QuotationInline]
+    actions = ["publish", "unpublish"]
+
+    def get_changelist(self, request, **kwargs):
+        return lean_changelist(Statement)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every branch can use an index, so PostgreSQL combines them in a bitmap and never
+        reads every statement's text: the search vectors (GIN), the author and addressee
+        (B-tree, with the few matching organisations looked up first) and the unique key."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        organisations = list(
+            Organisation.objects.filter(
+                Q(name__icontains=term)
+                | Q(short_name__iexact=term)
+                | Q(native_name__icontains=term)
+                | Q(key=term.lower())
+            ).values_list("pk", flat=True)[:1000]
+        )
+        matches = Q(key=term.lower()) | full_text_query(Statement, term)
+        if organisations:
+            matches |= Q(organisation__in=organisations) | Q(addressed_to__in=organisations)
+        return queryset.filter(matches), False
+
+    @admin.display(description="organisation", ordering="organisation__name")
+    def organisation_label(self, statement):
+        return statement.organisation.label
+
+    @admin.display(description="date", ordering="date")
+    def date_display(self, statement):
+        return statement.date_text or "undated"
+
+    def _set_status(self, request, queryset, status, verb):
+        changed = queryset.exclude(status=status).update(status=status, updated=timezone.now())
+        unchanged = queryset.count() - changed
+        message = ngettext(
+            "%(count)d statement was %(verb)s.", "%(count)d statements were %(verb)s.", changed
+        ) % {"count": changed, "verb": verb}
+        if unchanged:
+            message += " " + ngettext(
+                "%(count)d was already %(verb)s.", "%(count)d were already %(verb)s.", unchanged
+            ) % {"count": unchanged, "verb": verb}
+        self.message_user(request, message, messages.SUCCESS if changed else messages.INFO)
+
+    @admin.action(description="Publish the selected statements", permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Status.PUBLISHED, "published")
+
+    @admin.action(
+        description="Unpublish the selected statements (make them drafts)", permissions=["change"]
+    )
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, Status.DRAFT, "unpublished")
+
+
+@admin.register(Quotation)
+class QuotationAdmin(EditorFormMixin, admin.ModelAdmin):
+    form = QuotationForm
+    list_display = ["statement", "resolution", "excerpt_start"]
+    list_filter = [
+        ("resolution__congress", admin.RelatedOnlyFieldListFilter),
+        ("statement__organisation", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["statement", "resolution"]
+    search_fields = [
+        "excerpt",
+        "statement__title",
+        "statement__key",
+        "resolution__title",
+        "resolution__key",
+    ]
+    autocomplete_fields = ["statement", "resolution"]
+    fields = ["statement", "resolution", "excerpt"]
+
+    def get_changelist(self, request, **kwargs):
+        return lean_changelist(
+            Quotation,
+            *long_fields(Statement, "statement"),
+            *long_fields(Resolution, "resolution"),
+            keep=["excerpt"],
+        )
+
+    @admin.display(description="excerpt")
+    def excerpt_start(self, quotation):
+        return Truncator(quotation.excerpt).chars(120)
