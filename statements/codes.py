@@ -13,6 +13,10 @@ from django.db import models
 KEY_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 KEY_RE = re.compile(KEY_PATTERN)
 KEY_MAX_LENGTH = 100
+# Names (organisations', topics', aliases') are looked up through B-tree indexes of their
+# normalised form, whose entries PostgreSQL caps at about 2,700 bytes: 500 characters fit
+# however they are written, and no real name comes near.
+NAME_MAX_LENGTH = 500
 YEAR_MIN, YEAR_MAX = 1800, 2100
 
 

@@ -81,13 +81,16 @@ def would_cycle(obj, parent):
 
 class Organisation(models.Model):
     key = KeyField()
-    name = models.CharField(max_length=None)
+    name = models.CharField(max_length=codes.NAME_MAX_LENGTH)
     short_name = models.CharField(
-        "short name", max_length=None, blank=True, help_text="Acronym or short form: LO, ITUC."
+        "short name",
+        max_length=codes.NAME_MAX_LENGTH,
+        blank=True,
+        help_text="Acronym or short form: LO, ITUC.",
     )
     native_name = models.CharField(
         "name in its own language",
-        max_length=None,
+        max_length=codes.NAME_MAX_LENGTH,
         blank=True,
         help_text="Landsorganisasjonen i Norge",
     )
@@ -203,7 +206,7 @@ class Affiliation(models.Model):
 
 class Topic(models.Model):
     key = KeyField()
-    name = models.CharField(max_length=None)
+    name = models.CharField(max_length=codes.NAME_MAX_LENGTH)
     description = models.TextField(blank=True)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
@@ -232,7 +235,7 @@ class Alias(models.Model):
     """Another name a topic goes by: a synonym or an acronym (THB)."""
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(max_length=None)
+    name = models.CharField(max_length=codes.NAME_MAX_LENGTH)
     position = models.PositiveIntegerField(default=0, help_text="Order in the topic's list.")
 
     class Meta:

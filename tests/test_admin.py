@@ -5,6 +5,7 @@ through the admin alone."""
 
 import datetime
 import json
+import random
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from statements.codes import NAME_MAX_LENGTH
 from statements.models import (
     Affiliation,
     Alias,
@@ -583,6 +585,47 @@ def test_unknown_country_code_is_a_form_error(editor, archive):
         editor, url("organisation", "change", archive["organisation"].pk), country="XX"
     )
     assert errors_of(response)
+
+
+def incompressible_name(length, seed=0):
+    """`length` distinct characters of four bytes each (CJK Extension B), shuffled so that
+    PostgreSQL cannot compress them: the most bytes a name of that length can take."""
+    characters = [chr(0x20000 + n) for n in range(length)]
+    random.Random(seed).shuffle(characters)
+    return "".join(characters)
+
+
+NAMES = [
+    ("organisation", "organisation", "name"),
+    ("organisation", "organisation", "short_name"),
+    ("organisation", "organisation", "native_name"),
+    ("topic", "topic", "name"),
+    ("topic", "topic", "aliases-2-name"),
+]
+
+
+@pytest.mark.parametrize(("model", "obj", "field"), NAMES)
+def test_a_name_over_the_limit_is_a_form_error_not_a_500(editor, archive, model, obj, field):
+    # Names are indexed (B-tree, about 2,700 bytes a row): a longer one must be refused by
+    # the form, as the importer refuses it, rather than by the database with a 500.
+    page = url(model, "change", archive[obj].pk)
+    response = post_form(editor, page, **{field: incompressible_name(NAME_MAX_LENGTH + 1)})
+    assert response.status_code == 200
+    assert any(f"at most {NAME_MAX_LENGTH} characters" in m for m in errors_of(response))
+
+
+@pytest.mark.parametrize(("model", "obj", "field"), NAMES)
+def test_a_name_at_the_limit_fits_the_index(editor, archive, model, obj, field):
+    name = incompressible_name(NAME_MAX_LENGTH, seed=len(field))
+    assert len(name.encode()) == 4 * NAME_MAX_LENGTH
+    response = post_form(editor, url(model, "change", archive[obj].pk), **{field: name})
+    assert response.status_code == 302, errors_of(response)
+    found = Alias if field.startswith("aliases") else archive[obj]._meta.model
+    assert found.objects.filter(**{field.rpartition("-")[2]: name}).exists()
+    # What the index holds is as long: normalising kept every character.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT octet_length(archive_name(%s))", [name])
+        assert cursor.fetchone()[0] == 4 * NAME_MAX_LENGTH
 
 
 # Aliases --------------------------------------------------------------------------------------

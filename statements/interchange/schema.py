@@ -7,7 +7,14 @@ See docs/interchange.md."""
 
 from dataclasses import dataclass
 
-from statements.codes import OrganisationKind, Relation, ResolutionKind, StatementKind, Status
+from statements.codes import (
+    NAME_MAX_LENGTH,
+    OrganisationKind,
+    Relation,
+    ResolutionKind,
+    StatementKind,
+    Status,
+)
 
 # Field kinds.
 STRING = "string"  # free text on one line (names, titles, URLs), stored as given
@@ -36,6 +43,7 @@ class Field:
     target: str | None = None  # the type a REF/REFS field points to
     choices: tuple[str, ...] | None = None
     default: object = None  # the value an absent field takes; never exported
+    max_length: int | None = None  # of a STRING, or of each item of STRINGS
 
     @property
     def empty(self):
@@ -56,9 +64,9 @@ def _choices(text_choices):
 TYPES: dict[str, tuple[Field, ...]] = {
     "organisation": (
         Field("key", KEY, required=True),
-        Field("name", STRING, required=True),
-        Field("short_name", STRING),
-        Field("native_name", STRING),
+        Field("name", STRING, required=True, max_length=NAME_MAX_LENGTH),
+        Field("short_name", STRING, max_length=NAME_MAX_LENGTH),
+        Field("native_name", STRING, max_length=NAME_MAX_LENGTH),
         Field("description", TEXT),
         Field("website", STRING),
         Field("country", COUNTRY),
@@ -77,10 +85,10 @@ TYPES: dict[str, tuple[Field, ...]] = {
     ),
     "topic": (
         Field("key", KEY, required=True),
-        Field("name", STRING, required=True),
+        Field("name", STRING, required=True, max_length=NAME_MAX_LENGTH),
         Field("description", TEXT),
         Field("parent", REF, target="topic"),
-        Field("aliases", STRINGS),
+        Field("aliases", STRINGS, max_length=NAME_MAX_LENGTH),
         Field("related", REFS, target="topic"),
     ),
     "congress": (

@@ -106,12 +106,18 @@ class _Invalid(Exception):
     pass
 
 
-def _string(value, required):
+def _string(value, required, max_length=None):
     if not isinstance(value, str):
         raise _Invalid(f"must be a string, not {describe(value)}")
     if required and not value.strip():
         raise _Invalid("is required and must not be empty")
+    if max_length is not None and len(value) > max_length:
+        raise _Invalid(_too_long(value, max_length))
     return value
+
+
+def _too_long(value, max_length):
+    return f"has {len(value):,} characters; a name has at most {max_length:,}"
 
 
 # Keys already found well-formed: references repeat (every statement names its organisation),
@@ -140,7 +146,7 @@ def _check_value(f, value):
     """One present, non-null value of field `f` -> its stored form. Raises _Invalid."""
     kind = f.kind
     if kind == schema.STRING:
-        return _string(value, f.required)
+        return _string(value, f.required, f.max_length)
     if kind == schema.TEXT:
         text = codes.normalise_text(_string(value, False))
         if f.required and not text:
@@ -207,6 +213,8 @@ def _check_value(f, value):
                 raise _Invalid(f"item {position} must be a string, not {describe(item)}")
             if not item.strip():
                 raise _Invalid(f"item {position} is empty")
+            if f.max_length is not None and len(item) > f.max_length:
+                raise _Invalid(f"item {position} {_too_long(item, f.max_length)}")
             if kind == schema.REFS and item not in _good_keys:
                 try:
                     codes.validate_key(item)
@@ -256,7 +264,12 @@ def check_object(obj, line, problems):
                 ok = False
             values[f.name] = f.empty
             continue
-        if f.kind == schema.STRING and type(value) is str and (not f.required or value.strip()):
+        if (
+            f.kind == schema.STRING
+            and type(value) is str
+            and (not f.required or value.strip())
+            and (f.max_length is None or len(value) <= f.max_length)
+        ):
             values[f.name] = value  # the commonest case, checked inline
             continue
         try:
