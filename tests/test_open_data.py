@@ -12,7 +12,10 @@ import feedparser
 import pytest
 import yaml
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 
 from statements.models import Statement
 from tests.browser.builders import ORGANISATIONS, build_archive, expected_keys
@@ -300,6 +303,35 @@ def test_a_jsonl_download_imports_into_an_empty_archive_and_exports_back(client,
     assert sorted(s["key"] for s in statements) == sorted(
         k for k in expected_keys(archive.items, topic=["poverty"], type=["statement"])
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/downloads/positions.csv?organisation=lo",
+        "/downloads/positions.jsonl?organisation=lo",
+        "/downloads/search.csv?q=trafficking",
+        "/downloads/search.jsonl?q=trafficking",
+    ],
+)
+def test_a_head_request_does_not_compute_the_download(rf, archive, path):
+    # The view as a server calls it (the test client would drop the body unread): gunicorn
+    # iterates a HEAD's body before discarding it, so the body must be empty from the start.
+    match = resolve(urlsplit(path).path)
+    answers = {}
+    for method in ("GET", "HEAD"):
+        request = rf.generic(method, path)
+        with CaptureQueriesContext(connection) as queries:
+            response = match.func(request)
+            body = b"".join(response.streaming_content)
+        answers[method] = response, body, len(queries)
+    (get, get_body, get_queries), (head, head_body, head_queries) = answers.values()
+    assert head.status_code == get.status_code == 200
+    assert head["Content-Type"] == get["Content-Type"]
+    assert head["Content-Disposition"] == get["Content-Disposition"]
+    assert head["ETag"] == get["ETag"]
+    assert b"lo-answer" in get_body and head_body == b""
+    assert head_queries < get_queries
 
 
 def test_feeds_are_atom_with_the_newest_arrivals(client, archive):

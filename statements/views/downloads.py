@@ -80,8 +80,12 @@ def csv_lines(rows, request):
             yield writer.writerow([safe_cell(cell) for cell in csv_row(position, request)])
 
 
-def download(lines, name, content_type):
-    response = StreamingHttpResponse(lines, content_type=content_type)
+def download(request, lines, name, content_type):
+    # A server iterates a body it will not send (gunicorn does for HEAD): a HEAD must not
+    # cost what the whole download costs.
+    response = StreamingHttpResponse(
+        [] if request.method == "HEAD" else lines, content_type=content_type
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -106,7 +110,7 @@ def positions_csv(request):
     if error:
         return error
     rows = position_rows(Positions(selection))
-    return download(csv_lines(rows, request), "positions.csv", CSV_TYPE)
+    return download(request, csv_lines(rows, request), "positions.csv", CSV_TYPE)
 
 
 @archive_conditional
@@ -119,7 +123,7 @@ def positions_jsonl(request):
     def lines():
         yield from iter_lines(closure(statements, resolutions, published_only=True))
 
-    return download(lines(), "positions.jsonl", JSONL_TYPE)
+    return download(request, lines(), "positions.jsonl", JSONL_TYPE)
 
 
 def search_or_400(request):
@@ -144,7 +148,7 @@ def search_csv(request):
         with search_matches(request.GET.get("q", ""), request.GET, sort) as (_positions, rows):
             yield from csv_lines(rows, request)
 
-    return download(lines(), "search.csv", CSV_TYPE)
+    return download(request, lines(), "search.csv", CSV_TYPE)
 
 
 @archive_conditional
@@ -166,4 +170,4 @@ def search_jsonl(request):
                 )
                 yield from iter_lines(closure(statements, resolutions, published_only=True))
 
-    return download(lines(), "search.jsonl", JSONL_TYPE)
+    return download(request, lines(), "search.jsonl", JSONL_TYPE)
