@@ -3,10 +3,9 @@ carries the archive's ETag and Last-Modified (a 304 when unchanged)."""
 
 from django.urls import path
 from django.views.decorators.http import require_safe
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ..conditional import archive_conditional
-from . import views
+from . import docs, views
 
 app_name = "api"
 
@@ -29,12 +28,9 @@ urlpatterns = [
     endpoint("statements/<path:key>/", views.StatementDetail, "statement-detail"),
     endpoint("positions/", views.PositionList, "positions"),
     endpoint("search/", views.SearchList, "search"),
-    path("schema/", require_safe(SpectacularAPIView.as_view()), name="schema"),
-    path(
-        "docs/",
-        require_safe(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
-        name="docs",
-    ),
+    path("schema/", require_safe(docs.schema_view), name="schema"),
+    # The documentation: a page of the site's own, written from the schema.
+    path("docs/", require_safe(docs.api_docs), name="docs"),
     # Anything else under /api/ is a JSON 404, not the site's HTML page.
     path("<path:rest>", require_safe(views.not_found), name="not-found"),
 ]
