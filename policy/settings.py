@@ -113,12 +113,53 @@ if not os.environ.get("DATABASE_URL"):
 # workers, one each. The development server runs a thread per request, and kept connections
 # would pile up until PostgreSQL refuses more: it closes each one after its request.
 RUNSERVER = sys.argv[1:2] == ["runserver"]
-DATABASES = {
-    "default": dj_database_url.config(
-        conn_max_age=0 if RUNSERVER else int(os.environ.get("DJANGO_CONN_MAX_AGE", 60)),
-        conn_health_checks=True,
+conn_max_age = 0 if RUNSERVER else int(os.environ.get("DJANGO_CONN_MAX_AGE", 60))
+DATABASES = {"default": dj_database_url.config(conn_max_age=conn_max_age, conn_health_checks=True)}
+
+# Streaming replicas for the public pages' reads (statements/routing.py, docs/scaling.md):
+# DATABASE_REPLICA_URL names one or several (comma-separated); without it, or empty, there
+# is no router and everything reads and writes "default", the primary. A replica further
+# behind the primary than DATABASE_REPLICA_MAX_LAG seconds, or unreachable, is not read; each
+# process looks again every DATABASE_REPLICA_CHECK_INTERVAL seconds.
+REPLICA_DATABASES = []
+for number, url in enumerate(
+    (u.strip() for u in os.environ.get("DATABASE_REPLICA_URL", "").split(",") if u.strip()), 1
+):
+    replica = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    # A replica whose host is gone costs a request two seconds, not a worker's timeout.
+    replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Under the tests a replica is the test database itself: pytest-django creates none.
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{number}"] = replica
+    REPLICA_DATABASES.append(f"replica_{number}")
+
+
+def env_seconds(name, default):
+    try:
+        seconds = float(os.environ.get(name) or default)
+    except ValueError:
+        seconds = -1
+    if not 0 <= seconds < float("inf"):
+        raise RuntimeError(f"{name} must be a number of seconds, not {os.environ[name]!r}.")
+    return seconds
+
+
+DATABASE_REPLICA_MAX_LAG = env_seconds("DATABASE_REPLICA_MAX_LAG", 5)
+DATABASE_REPLICA_CHECK_INTERVAL = env_seconds("DATABASE_REPLICA_CHECK_INTERVAL", 2)
+if REPLICA_DATABASES:
+    DATABASE_ROUTERS = ["statements.routing.ReplicaRouter"]
+    # It picks by the view (process_view); before axes, which stays last.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("statements.middleware.DatabaseUnavailableMiddleware") + 1,
+        "statements.routing.ReplicaReadsMiddleware",
     )
-}
+
+# Behind PgBouncer in transaction mode a server-side cursor (the downloads stream through
+# them) may be fetched from on another server connection than the one that opened it:
+# DJANGO_DISABLE_SERVER_SIDE_CURSORS=1 makes them ordinary cursors.
+if env_bool("DJANGO_DISABLE_SERVER_SIDE_CURSORS"):
+    for database in DATABASES.values():
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -2,7 +2,6 @@
 serving the test database."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,57 +12,30 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from tests.clusters import free_port, gunicorn, manage
+
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_gunicorn_serves_the_archive_and_logs_each_request(tmp_path, archive_database_url):
-    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": archive_database_url,
         "DJANGO_DEV": "1",
         "DJANGO_DEBUG": "0",
-        "PORT": str(port),
+        "PORT": str(free_port()),
         "WEB_CONCURRENCY": "2",
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT, env=env, check=True,
-    )  # fmt: skip
+    manage(env, "collectstatic", "--noinput", "-v0")
     log = tmp_path / "server.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "-c", "policy/gunicorn.py",
-             "policy.wsgi"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    with urllib.request.urlopen(base + "/health/", timeout=5) as response:
-                        assert response.status == 200
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail("gunicorn did not answer: " + log.read_text())
-            with urllib.request.urlopen(base + "/positions/", timeout=10) as response:
-                assert response.status == 200
-                assert b"positions" in response.read()
-            with urllib.request.urlopen(base + "/static/archive.css", timeout=5) as response:
-                assert response.status == 200  # static files through WhiteNoise
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with gunicorn(env, log) as base:  # once /health/ answers 200
+        with urllib.request.urlopen(base + "/positions/", timeout=10) as response:
+            assert response.status == 200
+            assert b"positions" in response.read()
+        with urllib.request.urlopen(base + "/static/archive.css", timeout=5) as response:
+            assert response.status == 200  # static files through WhiteNoise
     lines = log.read_text().splitlines()
     assert any('"GET /positions/ HTTP/1.1" 200' in line and line.endswith("ms") for line in lines)
     assert "Booting worker" in log.read_text()

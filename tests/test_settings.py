@@ -54,3 +54,48 @@ def test_production_settings_pass_the_deploy_check():
     assert "no issues" in result.stdout
     # The development settings are not production ones, and the check says so.
     assert deploy_check(DJANGO_DEV="1").returncode != 0
+
+
+def replica_settings(**env):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_REPLICA")}
+    environment.update(DJANGO_DEV="1", **env)
+    show = (
+        "import policy.settings as s; "
+        "print(sorted(s.DATABASES)); print(getattr(s, 'DATABASE_ROUTERS', [])); "
+        "print('statements.routing.ReplicaReadsMiddleware' in s.MIDDLEWARE); "
+        "print([(d['HOST'], d['PORT'], d['OPTIONS'].get('connect_timeout'), d['TEST']) "
+        "       for a, d in sorted(s.DATABASES.items()) if a != 'default']); "
+        "print([d.get('DISABLE_SERVER_SIDE_CURSORS', False) for d in s.DATABASES.values()])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", show], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+
+def test_without_replicas_everything_is_on_the_primary():
+    result = replica_settings(DATABASE_REPLICA_URL="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["['default']", "[]", "False", "[]", "[False]"]
+
+
+def test_each_replica_url_is_a_database_read_through_the_router():
+    urls = (
+        "postgresql://a@replica-1:5433/archive, postgresql://a@replica-2/archive?connect_timeout=5"
+    )
+    result = replica_settings(DATABASE_REPLICA_URL=urls, DJANGO_DISABLE_SERVER_SIDE_CURSORS="1")
+    assert result.returncode == 0, result.stderr
+    mirror = "{'MIRROR': 'default'}"
+    assert result.stdout.splitlines() == [
+        "['default', 'replica_1', 'replica_2']",
+        "['statements.routing.ReplicaRouter']",
+        "True",
+        f"[('replica-1', 5433, 2, {mirror}), ('replica-2', '', 5, {mirror})]",
+        "[True, True, True]",
+    ]
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "inf", "nan"])
+def test_a_replica_lag_that_is_no_number_of_seconds_is_refused(value):
+    result = replica_settings(DATABASE_REPLICA_MAX_LAG=value)
+    assert result.returncode != 0
+    assert f"DATABASE_REPLICA_MAX_LAG must be a number of seconds, not {value!r}" in result.stderr

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -38,6 +39,7 @@ from ..positions.params import (
     per_page,
 )
 from ..positions.results import Positions
+from ..routing import reads_primary
 from ..search.parse import MAX_QUERY_CHARS
 from ..search.service import SEARCH_DEFAULT_SORT, SEARCH_SORTS, SearchPageError, search_archive
 from .errors import BadParameters, bad_parameter
@@ -263,6 +265,8 @@ def without(params, *names):
 # --- Search ------------------------------------------------------------------------------------
 
 
+# A search makes a temporary table: see statements/routing.py.
+@method_decorator(reads_primary, name="dispatch")
 class SearchList(APIView):
     """The search, as on /search/: the same query, filters, ranking, pages and totals."""
 

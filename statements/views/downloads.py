@@ -20,6 +20,7 @@ from ..positions.filterset import PositionFilterSet
 from ..positions.listing import hydrate, ordered_by_title, ordered_facts
 from ..positions.params import DATE_SORTS, FilterError, InvalidFilters
 from ..positions.results import Positions
+from ..routing import reads_primary
 from ..search.service import SEARCH_DEFAULT_SORT, SEARCH_SORTS, filter_data, search_matches
 from .positions import bad_request
 
@@ -138,6 +139,7 @@ def search_or_400(request):
     return sort, None
 
 
+@reads_primary  # a search makes a temporary table: see statements/routing.py
 @archive_conditional
 def search_csv(request):
     sort, error = search_or_400(request)
@@ -151,6 +153,7 @@ def search_csv(request):
     return download(request, lines(), "search.csv", CSV_TYPE)
 
 
+@reads_primary
 @archive_conditional
 def search_jsonl(request):
     sort, error = search_or_400(request)

@@ -13,6 +13,7 @@ from ..conditional import archive_conditional
 from ..positions.filterset import PositionFilterSet
 from ..positions.listing import hydrate
 from ..positions.params import canonical_params, canonical_query
+from ..routing import reads_primary
 from ..search.service import (
     SEARCH_DEFAULT_SORT,
     filter_data,
@@ -144,6 +145,7 @@ def positions_feed(request):
     return error or PositionsFeed(selection)(request)
 
 
+@reads_primary  # a search makes a temporary table: see statements/routing.py
 @archive_conditional
 def search_feed(request):
     sort, error = search_or_400(request)

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.utils.http import split_header_value
 
 from ..models import ArchiveVersion
 from ..positions.params import count_cap, per_page
+from ..routing import for_readers
 
 CACHE_ALIAS = "default"
 # What a page renders differently by, beyond its URL: the positions and search pages answer
@@ -54,10 +55,12 @@ def release():
 
 def page_key(request, version):
     """The entry of this request's page at this version of the archive."""
-    database = connection.settings_dict
+    # A version is one database's: the primary's, whose history its replicas replay (the
+    # version is read from the replica that renders the page, so it is the page's).
+    database = connections[DEFAULT_DB_ALIAS].settings_dict
     parts = [
         version,
-        f"{database['HOST']}:{database['PORT']}/{database['NAME']}",  # a version is one db's
+        f"{database['HOST']}:{database['PORT']}/{database['NAME']}",
         request.build_absolute_uri(),  # scheme and host too: the canonical link names them
         f"{release()} per_page={per_page()} cap={count_cap()}",
     ]
@@ -67,14 +70,6 @@ def page_key(request, version):
         parts.append("-" if value is None else f"={value}")
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return f"page:{digest}"
-
-
-def for_readers(request):
-    """Whether the request is a reader's: a GET or HEAD without a session. Editors log in, and
-    only they are given a session; what they see is never stored nor served from the cache."""
-    return request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in (
-        request.COOKIES
-    )
 
 
 def storable(request, response):
@@ -106,8 +101,9 @@ def thawed(entry):
 
 def cached_page(view):
     """Serve a reader's page from the cache at the archive's current version, or render it
-    and keep it. The version is read before the page: a page kept under a version shows that
-    version or a newer one, never an older."""
+    and keep it. The version is read before the page, and from the same database (a replica,
+    for a reader: statements/routing.py): a page kept under a version shows that version or a
+    newer one, never an older."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):

@@ -15,6 +15,7 @@ from ..positions.params import (
     canonical_params,
     count_cap,
 )
+from ..routing import reads_primary
 from ..search.parse import MAX_QUERY_CHARS
 from ..search.service import (
     SEARCH_DEFAULT_SORT,
@@ -56,6 +57,7 @@ def run_search(request):
         return None, bad_request(request, [FilterError(f"page={page}", str(error))])
 
 
+@reads_primary  # a search makes a temporary table: see statements/routing.py
 def search(request):
     results, error = run_search(request)
     if error:
@@ -101,6 +103,7 @@ def search_timed_out(results):
     )
 
 
+@reads_primary
 def search_facet(request, name):
     """A facet's full list under a search: every value, with its exact count and its link."""
     if name not in FACET_NAMES:
