@@ -86,6 +86,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "policy.urls"
+# /bench/bare/, the bare view bench/load_bench.py measures the framework's ceiling with.
+BENCH_VIEWS = env_bool("DJANGO_BENCH_VIEWS")
 
 TEMPLATES = [
     {

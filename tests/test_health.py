@@ -53,3 +53,17 @@ def test_every_page_is_503_while_the_database_cannot_be_reached(client, url):
     assert response["Retry-After"] == "30"
     assert "briefly unavailable" in response.content.decode()
     assert client.get("/topics/").status_code == 200  # and back by itself
+
+
+def test_the_bare_benchmark_view_is_absent_unless_asked_for(
+    client, settings, django_assert_num_queries
+):
+    # bench/load_bench.py sets DJANGO_BENCH_VIEWS=1 for the framework's ceiling; a normal
+    # server has no such page.
+    settings.BENCH_VIEWS = False
+    assert client.get("/bench/bare/").status_code == 404
+    settings.BENCH_VIEWS = True
+    with django_assert_num_queries(0):
+        response = client.get("/bench/bare/")
+    assert (response.status_code, response.content) == (200, b"ok")
+    assert client.post("/bench/bare/").status_code == 405
