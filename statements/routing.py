@@ -171,9 +171,13 @@ def check(aliases):
 
     `now() - pg_last_xact_replay_timestamp()` alone is no measure: on a primary that nothing
     writes to it grows for ever, though the replica misses nothing. So the primary's current
-    WAL position is read first (its insert position: every commit answered so far, even an
-    asynchronous one, lies before it), then the replica's replay position. A replica that
-    has replayed that far holds everything the primary held a moment ago: its lag is 0.
+    WAL position is read first, then the replica's replay position. The written position
+    (pg_current_wal_lsn): every commit answered lies before it (one answered under
+    synchronous_commit = off, within 3 x wal_writer_delay); not the insert position, which
+    after a WAL switch (archive_timeout) or at a page's end points past the next page's
+    header, where no replayed record ends: an idle primary's replica would never be caught
+    up. A replica that has replayed that far holds everything the primary held a moment
+    ago: its lag is 0.
     Otherwise it is behind by at most the smaller of two bounds: the time since this process
     last saw it caught up (if it has replayed that far since), and the time since the last
     transaction it replayed committed (it has every commit before that one). A replica that
@@ -182,7 +186,7 @@ def check(aliases):
     MAX_LAG + CHECK_INTERVAL behind (with the servers' clocks in step)."""
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
             primary = lsn(cursor.fetchone()[0])
     except DatabaseError as error:
         for alias in aliases:
