@@ -39,7 +39,7 @@ function done(summary, latency, requests)
   for _, thread in ipairs(threads) do
     local counted = thread:get("statuses")
     for status, n in pairs(counted) do
-      if status >= 400 then bad = bad + n end
+      if status ~= 200 then bad = bad + n end  -- a redirect is not the page either
     end
   end
   io.write(string.format(

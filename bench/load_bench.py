@@ -5,7 +5,7 @@ Fixed pages (home, a topic, an organisation, the positions view with two filters
 a search), a bare Django view under the same server (the framework's ceiling), and a mix of
 distinct positions and search URLs drawn with a seed from the archive's own keys, so that
 pages no cache has seen are measured too. The page cache is Redis, as in production, emptied
-before the run. Prints requests per second, p50/p95/p99 (ms) and errors per target and
+before the run and before each run of the mix. Prints requests per second, p50/p95/p99 (ms) and errors per target and
 concurrency, and each fixed page's throughput against the bare view's at that concurrency.
 
     createdb archive_bench_100k; migrate it; bench/synthetic.py --statements 100000 --seed 7
@@ -75,10 +75,15 @@ def mix_paths(url, size, seed):
             params += [("year_from", start), ("year_to", start + draw.randint(0, 10))]
         if draw.random() < 0.3:
             params.append(("sort", draw.choice(["newest", "oldest", "title"])))
+        # Canonical query strings (the pages redirect any other form): the filters in their
+        # order, and no sort that is the page's default (newest for lists).
         if draw.random() < 0.4 and words:
             query = " ".join(draw.sample(words, draw.choice([1, 1, 2])))
+            # A search sorts by relevance, newest or oldest: no title order.
+            params = [(k, v) for k, v in params if (k, v) != ("sort", "title")]
             path = "/search/?" + urllib.parse.urlencode([("q", query), *params])
         else:
+            params = [(k, v) for k, v in params if (k, v) != ("sort", "newest")]
             path = "/positions/?" + urllib.parse.urlencode(params)
         paths.add(path)
     return sorted(paths)
@@ -94,6 +99,10 @@ def wait_for(url, seconds=60):
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"the server did not answer {url} within {seconds} s")
+
+
+def flush(redis_url):
+    subprocess.run(["redis-cli", "-u", redis_url, "FLUSHDB"], check=True, capture_output=True)
 
 
 def run_wrk(base, path, concurrency, duration, paths_file=None):
@@ -152,7 +161,7 @@ def main():
     folder = Path(tempfile.mkdtemp(prefix="archive-load-"))
     paths_file = folder / "mix.txt"
     paths_file.write_text("\n".join(mix_paths(url, args.mix, args.seed)) + "\n")
-    subprocess.run(["redis-cli", "-u", args.redis, "FLUSHDB"], check=True, capture_output=True)
+    flush(args.redis)
     port = free_port()
     env = {
         **os.environ,
@@ -185,12 +194,15 @@ def main():
             f"{total:,} statements in {args.database}; gunicorn with "
             f"{os.environ.get('WEB_CONCURRENCY', os.cpu_count() * 2 + 1)} workers on "
             f"{os.cpu_count()} cores; wrk {args.duration} s per run; mix of "
-            f"{args.mix:,} URLs (seed {args.seed}); page cache in Redis, emptied first",
+            f"{args.mix:,} URLs (seed {args.seed}); page cache in Redis, emptied before each mix",
             flush=True,
         )
         for concurrency in concurrencies:
             for name, path in [*targets.items(), ("mix of distinct URLs", None)]:
                 if path is None:
+                    # Every mix run starts from an empty cache: the runs before it walked the
+                    # same list from the same places.
+                    flush(args.redis)
                     figures = run_wrk(base, "/", concurrency, args.duration, paths_file)
                 else:
                     figures = run_wrk(base, path, concurrency, args.duration)

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import BooleanField, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import MD5, Now
+from django.db.models.functions import MD5, ExtractYear, Now
 from django.urls import reverse
 
 from . import codes
@@ -634,13 +634,19 @@ class PositionFact(models.Model):
     kind = models.CharField(max_length=40, blank=True)  # a statement's; empty for resolutions
     language = models.CharField(max_length=2)
     year = models.SmallIntegerField(null=True)
-    # A statement's date; a resolution's congress start date, or the first of its year.
+    # A statement's date; a resolution's congress start date when it falls in the congress's
+    # year, else the first of that year: always in `year`, so a year filter is a date range.
     sort_date = models.DateField(null=True)
     topics = ArrayField(models.BigIntegerField(), default=list)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["type", "item_id"], name="positionfact_item"),
+            models.CheckConstraint(
+                condition=Q(sort_date__isnull=True, year__isnull=True)
+                | Q(year=ExtractYear("sort_date")),
+                name="positionfact_date_in_year",
+            ),
         ]
         indexes = [
             GinIndex(fields=["topics"], name="positionfact_topics"),

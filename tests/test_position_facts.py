@@ -47,7 +47,9 @@ def expected_facts():
     for r in Resolution.objects.select_related("congress__organisation"):
         topics = {t for tag in r.topics.values_list("id", flat=True) for t in lineage(tag, parents)}
         o = r.congress.organisation
-        date = r.congress.start_date or datetime.date(r.congress.year, 1, 1)
+        start, year = r.congress.start_date, r.congress.year
+        # Its congress's start date, when that lies in the congress's year.
+        date = start if start and start.year == year else datetime.date(year, 1, 1)
         facts.add(("resolution", r.pk, o.pk, o.country, o.kind, "", r.language, r.congress.year,
                    date, tuple(sorted(topics))))  # fmt: skip
     return facts
@@ -173,3 +175,24 @@ def test_the_facts_follow_an_import_and_its_replacements(tmp_path):
     call_command("import_archive", str(replaced), verbosity=0)
     assert set(PositionFact.objects.values_list("language", flat=True)) == {"no"}
     assert_current()
+
+
+def test_a_congress_starting_in_another_year_lists_its_resolutions_in_their_year(client, archive):
+    # The format allows a start date outside the congress's year; its resolutions stay in it,
+    # for the year filters (a range of dates on the facts) as for the counts.
+    congress = Congress.objects.get(key="lo-congress-2009")
+    congress.start_date = datetime.date(2008, 12, 30)
+    congress.save()
+    assert_current()
+    resolutions = set(congress.resolutions.values_list("key", flat=True))
+    assert resolutions
+
+    def listed(query):
+        answer = client.get(f"/api/positions/?{query}&page_size=100").json()
+        assert answer["next"] is None  # all on one page
+        return {item["key"] for item in answer["results"]}
+
+    assert resolutions <= listed("year_from=2009&year_to=2009")
+    assert not resolutions & listed("year_from=2008&year_to=2008")
+    assert not resolutions & listed("year_to=2008")
+    assert resolutions <= listed("year_from=2009")

@@ -160,15 +160,15 @@ class PositionFilterSet(django_filters.FilterSet):
     def filter_year_from(self, qs, name, year):
         if qs.model is Statement:
             return qs.filter(date__gte=f"{year:04d}-01-01")
-        if qs.model is PositionFact:
-            return qs.filter(year__gte=year)
+        if qs.model is PositionFact:  # a fact's date lies in its year: a range of an index
+            return qs.filter(sort_date__gte=f"{year:04d}-01-01")
         return qs.filter(congress__year__gte=year)
 
     def filter_year_to(self, qs, name, year):
         if qs.model is Statement:
             return qs.filter(date__lt=f"{year + 1:04d}-01-01")
         if qs.model is PositionFact:
-            return qs.filter(year__lte=year)
+            return qs.filter(sort_date__lt=f"{year + 1:04d}-01-01")
         return qs.filter(congress__year__lte=year)
 
     def filter_nothing(self, qs, name, value):
