@@ -5,8 +5,9 @@ Fixed pages (home, a topic, an organisation, the positions view with two filters
 a search), a bare Django view under the same server (the framework's ceiling), and a mix of
 distinct positions and search URLs drawn with a seed from the archive's own keys, so that
 pages no cache has seen are measured too. The page cache is Redis, as in production, emptied
-before the run and before each run of the mix. Prints requests per second, p50/p95/p99 (ms) and errors per target and
-concurrency, and each fixed page's throughput against the bare view's at that concurrency.
+before the run and before each run of the mix. Prints requests per second, p50/p95/p99 (ms)
+and errors per target and concurrency, and each fixed page's throughput against the bare
+view's at that concurrency.
 
     createdb archive_bench_100k; migrate it; bench/synthetic.py --statements 100000 --seed 7
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
