@@ -4,6 +4,8 @@ import datetime
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from ..codes import DatePrecision
 from ..positions.params import count_cap
@@ -66,3 +68,37 @@ def plural(count, forms):
     """{{ n|plural:"statement,statements" }}"""
     one, many = forms.split(",")
     return one if count == 1 else many
+
+
+FACET_VALUE = (
+    '<li class="depth-{depth}">\n'
+    '      <a href="{url}" class="facet-value{selected_class}"{current} rel="nofollow">\n'
+    '        <span class="facet-check" aria-hidden="true">{check}</span>\n'
+    '        <span class="facet-label">{label}{selected_note}</span>\n'
+    '        <span class="facet-count">{count}</span>\n'
+    "      </a>\n"
+    "    </li>"
+)
+SELECTED_NOTE = '<span class="visually-hidden"> (selected: remove this filter)</span>'
+
+
+@register.simple_tag
+def facet_values(values, cap=None):
+    """A facet's values as list items. Written here rather than as a template: a page lists
+    hundreds of them, and the template engine's per-variable cost made them half its
+    rendering time."""
+    return mark_safe(
+        "".join(
+            FACET_VALUE.format(
+                depth=int(value.depth),
+                url=conditional_escape(value.url),
+                selected_class=" selected" if value.selected else "",
+                current=' aria-current="true"' if value.selected else "",
+                check="✓" if value.selected else "",
+                label=conditional_escape(value.label),
+                selected_note=SELECTED_NOTE if value.selected else "",
+                count=conditional_escape(capped(value.count, cap)),
+            )
+            for value in values
+        )
+    )
