@@ -87,7 +87,7 @@ class Facet:
 
 
 class FacetEngine:
-    """Counts under a selection, as tallies {(facet, value, type): count} with the facets of
+    """Counts under a selection, as tallies {facet: {(type, value): count}} with the facets of
     PositionTotal (type, organisation, kind, language, year, topic). `scope(skip)` names the
     maintained totals that answer the selection without the filter `skip` (the whole archive,
     one topic, one organisation), or is None: then `facts(skip)`, the PositionFacts under
@@ -98,7 +98,7 @@ class FacetEngine:
         self._tallies, self._organisations = {}, {}
 
     def tally(self, skip=None):
-        """{(facet, value, type): count} under the selection without `skip`, cached."""
+        """{facet: {(type, value): count}} under the selection without `skip`, cached."""
         if skip is not None and not self.params.get(skip):
             skip = None
         if skip not in self._tallies:
@@ -109,7 +109,10 @@ class FacetEngine:
                 )
             else:
                 rows = self._count_facts(self.facts(skip), skip)
-            self._tallies[skip] = {(facet, value, kind): n for facet, value, kind, n in rows}
+            tally = {}
+            for facet, value, kind, n in rows:
+                tally.setdefault(facet, {})[kind, value] = n
+            self._tallies[skip] = tally
         return self._tallies[skip]
 
     # The tallies a facet needs when its own parameter is left out (the whole selection's
@@ -150,9 +153,7 @@ class FacetEngine:
 
     def values(self, facet, skip=None):
         """{(type, value): count} of one facet under the selection without `skip`."""
-        return {
-            (kind, value): n for (name, value, kind), n in self.tally(skip).items() if name == facet
-        }
+        return self.tally(skip).get(facet, {})
 
     def totals(self):
         """{type: number of results} under the whole selection: exact."""
