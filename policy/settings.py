@@ -174,7 +174,7 @@ PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", 60 * 60))
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "policy.cache.PooledRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "archive",
             # A Redis that has gone away costs a page half a second, not a worker's timeout.

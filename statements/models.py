@@ -11,7 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, connections, models, router
 from django.db.models import BooleanField, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import MD5, ExtractYear, Now
@@ -725,7 +725,10 @@ class ArchiveVersion(models.Model):
         """The archive's version now, as a short string that changes with every change, and
         the time of that change (None before the first). The time is part of the string:
         after a flush the numbers start again, the times do not."""
-        row = cls.objects.values_list("number", "changed").filter(pk=1).first()
+        # Read on every page, cached or not: plain SQL, not a query the ORM compiles each time.
+        with connections[router.db_for_read(cls)].cursor() as cursor:
+            cursor.execute(f"SELECT number, changed FROM {table(cls)} WHERE id = 1")
+            row = cursor.fetchone()
         if row is None:
             return "0", None
         number, changed = row
