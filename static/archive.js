@@ -17,4 +17,18 @@
       });
     });
   });
+  // A copy-link copies its permalink (absolute) instead of following it; without this
+  // script, or without a clipboard, it stays a plain link to that permalink.
+  document.querySelectorAll("a[data-copy-link]").forEach(function (link) {
+    if (!navigator.clipboard) return;
+    var label = link.firstChild ? link.firstChild.textContent : "";
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var url = new URL(link.getAttribute("href"), window.location.href).href;
+      navigator.clipboard.writeText(url).then(function () {
+        link.firstChild.textContent = "Link copied";
+        setTimeout(function () { link.firstChild.textContent = label; }, 2000);
+      });
+    });
+  });
 })();

@@ -15,7 +15,7 @@ from ..positions.filterset import OrganisationFilterSet, PositionFilterSet
 from ..positions.params import FilterError, canonical_query, count_cap, without_blanks
 from ..positions.results import Positions
 from .open_data import open_data_links
-from .positions import bad_request
+from .positions import bad_request, linked_timeline
 from .topics import published_statement_count
 
 ORGANISATIONS_PER_PAGE = 50
@@ -143,7 +143,7 @@ def organisation_detail(request, key):
             # The timeline's grouped counts already hold both totals.
             "statement_count": positions.counts[0],
             "resolution_count": positions.counts[1],
-            "timeline": positions.timeline(),
+            "timeline": linked_timeline(positions, reverse("positions")),
             "addressed": addressed.select_related("organisation").without_vectors()[:LISTED],
             "addressed_more": max(0, addressed_count - LISTED),
             "mentioned": mentioned.select_related("organisation").without_vectors()[:LISTED],
