@@ -227,7 +227,7 @@ def test_quotation_spanning_paragraphs(client, archive):
         resolution=b.objects["lo-2009-child"], excerpt="First quoted.\n\nSecond quoted."
     )
     html = page(client, "/statements/spanning/")
-    assert '&#x27;<span class="quoted">First quoted.</span></p>' in html
+    assert '&#x27;<span class="quoted">First quoted.</span> <span class="para-tools">' in html
     assert (
         '<span class="quoted">Second quoted.</span> '
         '<a class="quote-source" href="/resolutions/lo-2009-child/"' in html
@@ -314,7 +314,7 @@ def test_resolution_marks_the_passages_published_statements_quote(client, archiv
         '<p id="p1" class="para"><a class="para-link" href="#p1" aria-label="Paragraph 1: link to'
         ' it">¶1</a> <span class="quoted">The labour movement fights poverty.</span> '
         '<a class="quote-source" href="/statements/lo-answer/#p2" lang="en">Quoted in '
-        "“Statement lo-answer”, LO</a></p>"
+        '“Statement lo-answer”, LO</a> <span class="para-tools">'
     ) in html
     assert html.count('class="quote-source"') == 1  # the draft's quotation is not marked
 
