@@ -5,15 +5,16 @@
   document.querySelectorAll("form[data-auto-submit] select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.requestSubmit(); });
   });
-  // The citation gets a copy button.
+  // A citation gets its copy button.
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     var source = document.getElementById(button.dataset.copy);
     if (!source || !navigator.clipboard) return;
+    var label = button.textContent;
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(source.value).then(function () {
         button.textContent = "Copied";
-        setTimeout(function () { button.textContent = "Copy citation"; }, 2000);
+        setTimeout(function () { button.textContent = label; }, 2000);
       });
     });
   });

@@ -168,6 +168,15 @@ def test_a_paragraphs_copy_link_copies_its_permalink(browser, live_url, demo_arc
     assert page.evaluate("navigator.clipboard.readText()") == live_url(STATEMENT) + "#p2"
     page.get_by_role("link", name="Copy the link to this page").click()
     assert page.evaluate("navigator.clipboard.readText()") == live_url(STATEMENT)
+    # A paragraph's citation: its page, with every format to copy.
+    page.get_by_role("link", name="Cite paragraph 2").click()
+    expect(page).to_have_url(re.compile(r"/statements/lo-answer-bspc-thb/cite/\?paragraph=2$"))
+    expect(page.locator("#citation")).to_have_value(re.compile(r"Paragraph 2\. Policy archive"))
+    page.get_by_role("button", name="Copy BibTeX").click()
+    assert page.evaluate("navigator.clipboard.readText()").startswith(
+        "@misc{lo-answer-bspc-thb-p2,"
+    )
+    axe(page)
     context.close()
 
 
