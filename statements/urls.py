@@ -1,14 +1,24 @@
 from django.urls import include, path
 from django.views.decorators.http import require_safe
 
-from .views import downloads, feeds, health, organisations, positions, search, texts, topics
+from .views import (
+    citations,
+    downloads,
+    feeds,
+    health,
+    organisations,
+    positions,
+    search,
+    texts,
+    topics,
+)
 from .views.pagecache import cached_page
 
 
-def page(route, view, name, *, cached=True):
+def page(route, view, name, *, cached=True, kwargs=None):
     """A public page: read-only, so it answers GET and HEAD and nothing else (405); a reader's
     copy is kept in the page cache, at the archive's current version."""
-    return path(route, require_safe(cached_page(view) if cached else view), name=name)
+    return path(route, require_safe(cached_page(view) if cached else view), kwargs, name=name)
 
 
 # These URLs are part of the public contract: other sites link to them.
@@ -26,6 +36,47 @@ urlpatterns = [
     page("statements/<slug:key>/", texts.statement_detail, "statement-detail"),
     page("congresses/<slug:key>/", texts.congress_detail, "congress-detail"),
     page("resolutions/<slug:key>/", texts.resolution_detail, "resolution-detail"),
+    # Citations: a page of every format, and each as a file (never a stale access date).
+    page(
+        "statements/<slug:key>/cite/",
+        citations.cite,
+        "statement-cite",
+        kwargs={"kind": "statement"},
+    ),
+    page(
+        "resolutions/<slug:key>/cite/",
+        citations.cite,
+        "resolution-cite",
+        kwargs={"kind": "resolution"},
+    ),
+    page(
+        "statements/<slug:key>/cite.bib",
+        citations.cite_bib,
+        "statement-cite-bib",
+        cached=False,
+        kwargs={"kind": "statement"},
+    ),
+    page(
+        "statements/<slug:key>/cite.json",
+        citations.cite_json,
+        "statement-cite-json",
+        cached=False,
+        kwargs={"kind": "statement"},
+    ),
+    page(
+        "resolutions/<slug:key>/cite.bib",
+        citations.cite_bib,
+        "resolution-cite-bib",
+        cached=False,
+        kwargs={"kind": "resolution"},
+    ),
+    page(
+        "resolutions/<slug:key>/cite.json",
+        citations.cite_json,
+        "resolution-cite-json",
+        cached=False,
+        kwargs={"kind": "resolution"},
+    ),
     page("positions/", positions.positions, "positions"),
     page("positions/facets/<slug:name>/", positions.positions_facet, "positions-facet"),
     page("search/", search.search, "search"),

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from statements.models import Organisation, Resolution, Statement, Topic
-from tests.browser.builders import TOPICS, build_archive, expected_keys
+from tests.browser.builders import TOPICS, build_archive, descendants, expected_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -111,9 +111,9 @@ def test_organisation_page(client, archive):
     assert "Norwegian Confederation of Trade Unions" in html
     assert 'LO is member of <a href="/organisations/ituc/">' in html
     assert 'href="/congresses/lo-congress-2009/">2009 LO Congress</a>' in html
-    # grouped by topic, each group linking to its permalink
-    assert 'href="/organisations/lo/topics/trafficking/">Trafficking in human beings</a>' in html
-    assert 'href="/organisations/lo/topics/labour-rights/">Labour rights</a>' in html
+    # its topics, each linking to its permalink
+    assert 'href="/organisations/lo/topics/trafficking/">Trafficking in human beings <span' in html
+    assert 'href="/organisations/lo/topics/labour-rights/">Labour rights <span' in html
     assert "Draft answer that must stay hidden" not in html
     # timeline: LO's published positions per year
     assert '<tr><th scope="row">2009</th><td>3</td></tr>' in html
@@ -121,26 +121,31 @@ def test_organisation_page(client, archive):
     assert '<tr><th scope="row">2010</th>' not in html  # the draft's year
 
 
-def test_organisation_page_shows_the_newest_under_its_biggest_topics(client, archive):
-    # Fourteen topics of one statement each beside LO's own: the twelve biggest list their
-    # newest positions (LO's own topics first), every topic links to its permalink.
+def test_organisation_page_links_every_topic_the_biggest_first(client, archive):
+    # Twenty topics of one statement each beside LO's own: the twenty biggest shown as links
+    # (LO's own topics first, with two or three positions each), the rest behind a disclosure,
+    # every topic linking to its permalink.
     lo = archive.organisations["lo"]
-    for number in range(14):
+    for number in range(20):
         topic = Topic.objects.create(key=f"extra-{number:02d}", name=f"Extra {number:02d}")
         s = Statement.objects.create(
             key=f"extra-{number:02d}", title=f"Extra statement {number:02d}", text="Text.",
             organisation=lo, date=datetime.date(2000 + number, 1, 1), date_precision="year",
         )  # fmt: skip
         s.topics.set([topic])
-    groups = client.get("/organisations/lo/").context["groups"]
-    by_key = {g["topic"].key: g for g in groups}
-    assert len(groups) == 14 + len(expected_lo_topics(archive))
-    with_latest = [g for g in groups if g["latest"]]
-    assert len(with_latest) == 12
-    # LO's own topics carry two or three positions each; the extra ones one.
-    assert all(by_key[k]["latest"] for k in ("trafficking", "labour-rights", "poverty"))
+    context = client.get("/organisations/lo/").context
+    shown, more = context["topics"], context["more_topics"]
+    assert len(shown) == 20 and more
+    assert len(shown) + len(more) == 20 + len(expected_lo_topics(archive))
+    counts = [g["count"] for g in shown + more]
+    assert counts == sorted(counts, reverse=True)
+    lo_items = [i for i in archive.items if i.organisation == "lo" and i.status == "published"]
+    for g in shown + more:
+        if not g["topic"].key.startswith("extra-"):
+            below = descendants(g["topic"].key)
+            assert g["count"] == sum(1 for i in lo_items if i.topics & below), g["topic"].key
     html = page(client, "/organisations/lo/")
-    for number in range(14):
+    for number in range(20):
         assert f'href="/organisations/lo/topics/extra-{number:02d}/"' in html
 
 
@@ -222,7 +227,7 @@ def test_quotation_spanning_paragraphs(client, archive):
         resolution=b.objects["lo-2009-child"], excerpt="First quoted.\n\nSecond quoted."
     )
     html = page(client, "/statements/spanning/")
-    assert '&#x27;<span class="quoted">First quoted.</span></p>' in html
+    assert '&#x27;<span class="quoted">First quoted.</span> <span class="para-tools">' in html
     assert (
         '<span class="quoted">Second quoted.</span> '
         '<a class="quote-source" href="/resolutions/lo-2009-child/"' in html
@@ -309,7 +314,7 @@ def test_resolution_marks_the_passages_published_statements_quote(client, archiv
         '<p id="p1" class="para"><a class="para-link" href="#p1" aria-label="Paragraph 1: link to'
         ' it">¶1</a> <span class="quoted">The labour movement fights poverty.</span> '
         '<a class="quote-source" href="/statements/lo-answer/#p2" lang="en">Quoted in '
-        "“Statement lo-answer”, LO</a></p>"
+        '“Statement lo-answer”, LO</a> <span class="para-tools">'
     ) in html
     assert html.count('class="quote-source"') == 1  # the draft's quotation is not marked
 

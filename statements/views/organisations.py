@@ -12,16 +12,16 @@ from .. import codes
 from ..codes import RELATION_INVERSE, OrganisationKind
 from ..models import Organisation, Statement
 from ..positions.filterset import OrganisationFilterSet, PositionFilterSet
-from ..positions.listing import latest_by_topic
-from ..positions.params import FilterError, count_cap, without_blanks
+from ..positions.params import FilterError, canonical_query, count_cap, without_blanks
 from ..positions.results import Positions
 from .open_data import open_data_links
-from .positions import bad_request
+from .positions import bad_request, linked_timeline
 from .topics import published_statement_count
 
 ORGANISATIONS_PER_PAGE = 50
 LISTED = 10  # statements shown under "addressed to" and "mentioned in"
-LATEST_TOPICS = 12  # topics shown with their newest positions, the biggest first
+RECENT = 8  # the newest positions listed; the rest are one link away, on the positions view
+TOPICS_SHOWN = 20  # the biggest topics shown as links; the others behind a disclosure
 
 
 def organisation_index(request):
@@ -79,24 +79,24 @@ def organisation_detail(request, key):
     organisation = get_object_or_404(Organisation.objects.select_related("parent"), key=key)
     selection = PositionFilterSet({"organisation": [organisation.key]})
     positions = Positions(selection)
-    statements, resolutions = positions.statements, positions.resolutions
 
     tree = selection.topic_tree
     counts = {}
     for (_kind, topic_id), n in positions.engine.topic_counts().items():
         counts[topic_id] = counts.get(topic_id, 0) + n
-    # The newest positions under the organisation's biggest topics; the others link to theirs.
-    biggest = sorted(counts, key=lambda topic_id: (-counts[topic_id], topic_id))[:LATEST_TOPICS]
-    latest = latest_by_topic(statements, resolutions, tree, biggest)
-    groups = [
+    # The topics as compact links (the biggest first), not every title under each: a large
+    # organisation's page stays a page.
+    topics = sorted(
+        (node for node in tree.walk() if counts.get(node.id)),
+        key=lambda node: (-counts[node.id], node.name),
+    )
+    topic_links = [
         {
             "topic": node,
             "count": counts[node.id],
-            "latest": latest.get(node.id, []),
             "url": reverse("organisation-topic", args=[organisation.key, node.key]),
         }
-        for node in tree.walk()
-        if counts.get(node.id)
+        for node in topics
     ]
 
     affiliates = organisation.affiliates.select_related("organisation").order_by(
@@ -135,11 +135,15 @@ def organisation_detail(request, key):
             "congresses": organisation.congresses.annotate(
                 resolution_count=Count("resolutions")
             ).order_by("-year", "name"),
-            "groups": groups,
+            "topics": topic_links[:TOPICS_SHOWN],
+            "more_topics": topic_links[TOPICS_SHOWN:],
+            "recent": positions.page(1).object_list[:RECENT],
+            "all_positions_url": reverse("positions")
+            + canonical_query({"organisation": [organisation.key]}),
             # The timeline's grouped counts already hold both totals.
             "statement_count": positions.counts[0],
             "resolution_count": positions.counts[1],
-            "timeline": positions.timeline(),
+            "timeline": linked_timeline(positions, reverse("positions")),
             "addressed": addressed.select_related("organisation").without_vectors()[:LISTED],
             "addressed_more": max(0, addressed_count - LISTED),
             "mentioned": mentioned.select_related("organisation").without_vectors()[:LISTED],

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.http import split_header_value
 
 from ..models import ArchiveVersion
@@ -63,6 +64,8 @@ def page_key(request, version):
         f"{database['HOST']}:{database['PORT']}/{database['NAME']}",
         request.build_absolute_uri(),  # scheme and host too: the canonical link names them
         f"{release()} per_page={per_page()} cap={count_cap()}",
+        # The day: citations name the date they were accessed.
+        timezone.localdate().isoformat(),
     ]
     for header in VARY_HEADERS:
         value = request.META.get(header)

@@ -106,7 +106,7 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
             page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
         ),
         "facets": facets,
-        "timeline": positions.timeline(),
+        "timeline": linked_timeline(positions, request.path, fixed),
         "count": positions.count,
         "cap": count_cap(),
         "sort": positions.sort_order,
@@ -131,6 +131,18 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
         # The results partial is the positions list's, which every such page extends.
         template = f"positions/list.html#{RESULTS_FRAGMENT}"
     return render(request, template, ctx)
+
+
+def linked_timeline(positions, base_url, fixed=()):
+    """The timeline, each bar a link to its year under the page's other filters (the year
+    already chosen alone links back to every year), at `base_url` with what its path fixes
+    left out of the query."""
+    timeline = positions.timeline()
+    for bar in timeline.bars:
+        params = {k: v for k, v in positions.year_params(bar.year).items() if k not in fixed}
+        bar.url = base_url + canonical_query(params)
+    timeline.linked = True
+    return timeline
 
 
 def positions_facet_url(name):

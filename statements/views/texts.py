@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 
 from .. import codes
+from ..citations import Citation
 from ..codes import Status
 from ..models import Congress, Quotation, Resolution, Statement
 
@@ -59,23 +61,6 @@ def paragraphs_with_quotations(text, quotations):
     return result
 
 
-def citation(statement, url):
-    """A plain-text reference to the statement, ready to paste: author, title, kind,
-    addressee, occasion, date at its precision (or "Undated"), source and permalink."""
-    parts = [f"{statement.organisation}.", f"“{statement.title}”."]
-    if statement.kind != codes.StatementKind.OTHER:
-        parts.append(f"{statement.get_kind_display()}.")
-    if statement.addressed_to:
-        parts.append(f"Addressed to {statement.addressed_to}.")
-    if statement.occasion:
-        parts.append(f"{statement.occasion.rstrip('.')}.")
-    parts.append(f"{statement.date_text or 'Undated'}.")
-    if statement.source_url:
-        parts.append(f"Source: {statement.source_url}.")
-    parts.append(f"Policy archive, {url}")
-    return " ".join(parts)
-
-
 def statement_detail(request, key):
     statement = get_object_or_404(
         Statement.objects.published()
@@ -100,7 +85,8 @@ def statement_detail(request, key):
             "paragraphs": paragraphs_with_quotations(statement.text, quotations),
             "quotations": quotations,
             "language_name": codes.language_names().get(statement.language, statement.language),
-            "citation": citation(statement, url),
+            "citation": Citation(statement, url, timezone.localdate()),
+            "cite_url": reverse("statement-cite", args=[statement.key]),
             "title": statement.title,
             "crumbs": [
                 ("Organisations", reverse("organisation-index")),
@@ -155,6 +141,7 @@ def resolution_detail(request, key):
     for quotation in quotations:
         quoted_in.setdefault(quotation.statement, []).append(quotation)
     congress = resolution.congress
+    url = request.build_absolute_uri(resolution.get_absolute_url())
     return render(
         request,
         "resolutions/detail.html",
@@ -165,6 +152,8 @@ def resolution_detail(request, key):
             "paragraphs": paragraphs_with_quotations(resolution.text, quotations),
             "quoted_in": list(quoted_in.items()),
             "language_name": codes.language_names().get(resolution.language, resolution.language),
+            "citation": Citation(resolution, url, timezone.localdate()),
+            "cite_url": reverse("resolution-cite", args=[resolution.key]),
             "title": resolution.title,
             "crumbs": [
                 ("Organisations", reverse("organisation-index")),

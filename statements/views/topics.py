@@ -1,5 +1,7 @@
 """The home page and the topics index: the topic tree with its counts."""
 
+from collections import Counter
+
 from django.db.models import OuterRef, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce
 from django.http import QueryDict
@@ -42,15 +44,36 @@ def most_published(positions, limit):
     return organisations
 
 
-def home(request):
-    positions = everything()
-    tree = counted_tree(positions)
-    recent = (
+RECENT = 8
+
+
+def recent_statements(limit=RECENT):
+    """The newest published statements, each listed once: a copy of one already listed (the
+    same title and text) is left out, and those that share a title are marked, for the page
+    to tell them apart by their text."""
+    newest = (
         Statement.objects.published()
         .select_related("organisation", "addressed_to")
         .without_vectors()
-        .order_by("-pk")[:8]  # the newest rows: an index scan, not a sort of every statement
+        .order_by("-pk")[: limit * 3]  # the newest rows: an index scan, not a sort of all
     )
+    seen, recent = set(), []
+    for statement in newest:
+        if (statement.title, statement.text) not in seen:
+            seen.add((statement.title, statement.text))
+            recent.append(statement)
+        if len(recent) == limit:
+            break
+    titles = Counter(statement.title for statement in recent)
+    for statement in recent:
+        statement.title_shared = titles[statement.title] > 1
+    return recent
+
+
+def home(request):
+    positions = everything()
+    tree = counted_tree(positions)
+    recent = recent_statements()
     organisations = most_published(positions, 12)
     return render(
         request,
