@@ -19,7 +19,8 @@ from ..models import (
     table,
 )
 from .config import FALLBACK_CONFIG, FIELD_WEIGHTS, LANGUAGE_CONFIGS
-from .parse import Term, normalise_name, spelling_variant
+from .parse import Term, normalise_name
+from .spelling import spelling_variants
 
 PHRASE_CHAIN_RE = re.compile(r"^'(?:[^']|'')+'(?: <(?:-|\d+)> '(?:[^']|'')+')+$")
 CHAIN_STEP_RE = re.compile(r"'((?:[^']|'')+)'|<(-|\d+)>")
@@ -71,16 +72,24 @@ def expand_names(groups, tree):
         for position, term in enumerate(group):
             if not term.phrase and (len(group) > 1 or term.negated):
                 runs[(index, index + 1, position)] = normalise_name(term.text)
-    names = sorted({n for n in runs.values() if n})
+    # Each name looked up in every spelling ("international labor organisation" finds the
+    # International Labour Organization), and read back as the run's own.
+    spelt = {}
+    for name in sorted({n for n in runs.values() if n}):
+        for variant in (name, *spelling_variants(name)):
+            spelt.setdefault(normalise_name(variant), name)
+    names = sorted(spelt)
     if not names:
         return groups
     # A single word that opens exactly one topic's name or alias ("trafficking" for
     # "Trafficking in human beings") stands for that topic too: texts on THB are found.
     heads = sorted(
         {
-            name
+            variant
             for key, name in runs.items()
             if name and " " not in name and (len(key) == 3 or key[1] - key[0] == 1)
+            for variant in names
+            if spelt[variant] == name
         }
     )
     topics, heads_found, organisations, topic_names = {}, {}, {}, {}
@@ -125,7 +134,8 @@ def expand_names(groups, tree):
             FROM hits""",
             [heads, heads, names, names, heads, names, names, names],
         )
-        for kind, name, found_id, all_names in cursor.fetchall():
+        for kind, found_name, found_id, all_names in cursor.fetchall():
+            name = spelt[found_name]
             if kind == "organisation":
                 organisations.setdefault(name, set()).add(found_id)
                 continue
@@ -311,18 +321,16 @@ def compile_terms(groups, shares):
     for group in groups:
         for term in group:
             readings = []  # (function, text) pairs, each read in every configuration
+            # Each text in every spelling (British and American): either gives the same.
             if term.phrase:
-                readings.append(("phraseto_tsquery", term.text))
+                for text in (term.text, *spelling_variants(term.text)):
+                    readings.append(("phraseto_tsquery", text))
             else:
-                readings.append(("plainto_tsquery", term.text))
-                variant = spelling_variant(term.text)
-                if variant:
-                    readings.append(("plainto_tsquery", variant))
+                for text in (term.text, *spelling_variants(term.text)):
+                    readings.append(("plainto_tsquery", text))
                 for name in term.topic_names:
-                    readings.append(("phraseto_tsquery", name))
-                    variant = spelling_variant(name)
-                    if variant:
-                        readings.append(("phraseto_tsquery", variant))
+                    for text in (name, *spelling_variants(name)):
+                        readings.append(("phraseto_tsquery", text))
             slot = []
             for function, text in readings:
                 for config in configs:
