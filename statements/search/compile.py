@@ -93,6 +93,7 @@ def expand_names(groups, tree):
         }
     )
     topics, heads_found, organisations, topic_names = {}, {}, {}, {}
+    organisation_names = {}
     topic_table, alias_table, organisation_table = table(Topic), table(Alias), table(Organisation)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -130,6 +131,10 @@ def expand_names(groups, tree):
                 UNION ALL
                 SELECT a.name FROM (SELECT name, position, id FROM {alias_table}
                                     WHERE topic_id = hits.id ORDER BY position, id) a
+            ) ELSE ARRAY(
+                SELECT n FROM {organisation_table} o,
+                    unnest(ARRAY[o.name, o.short_name, o.native_name]) n
+                WHERE o.id = hits.id AND n <> ''
             ) END
             FROM hits""",
             [heads, heads, names, names, heads, names, names, names],
@@ -138,6 +143,7 @@ def expand_names(groups, tree):
             name = spelt[found_name]
             if kind == "organisation":
                 organisations.setdefault(name, set()).add(found_id)
+                organisation_names[found_id] = all_names
                 continue
             (topics if kind == "topic" else heads_found)[name] = found_id
             topic_names[found_id] = all_names
@@ -159,7 +165,7 @@ def expand_names(groups, tree):
         term = Term(" ".join(groups[i][0].text for i in range(start, end)))
         if name in topics:
             names_topic(term, topics[name], topic_names, tree)
-        term.organisation_ids = sorted(organisations.get(name, ()))
+        names_organisations(term, organisations.get(name, ()), organisation_names)
         replace[start] = (end, term)
     index = 0
     while index < len(groups):
@@ -174,11 +180,20 @@ def expand_names(groups, tree):
             if name and (name in topics or name in organisations):
                 if name in topics:
                     names_topic(term, topics[name], topic_names, tree)
-                term.organisation_ids = sorted(organisations.get(name, ()))
+                names_organisations(term, organisations.get(name, ()), organisation_names)
             group.append(term)
         expanded.append(group)
         index += 1
     return expanded
+
+
+def names_organisations(term, organisation_ids, organisation_names):
+    """The term names organisations: it finds their statements, and the texts that use any
+    of their names ("Kingdom of Norway" finds a text that says "Norway")."""
+    term.organisation_ids = sorted(organisation_ids)
+    term.organisation_names = list(
+        dict.fromkeys(n for i in term.organisation_ids for n in organisation_names[i])
+    )
 
 
 def names_topic(term, topic_id, topic_names, tree):
@@ -328,7 +343,7 @@ def compile_terms(groups, shares):
             else:
                 for text in (term.text, *spelling_variants(term.text)):
                     readings.append(("plainto_tsquery", text))
-                for name in term.topic_names:
+                for name in (*term.topic_names, *term.organisation_names):
                     for text in (name, *spelling_variants(name)):
                         readings.append(("phraseto_tsquery", text))
             slot = []

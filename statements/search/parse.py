@@ -33,6 +33,7 @@ class Term:
     topic_ids: list = field(default_factory=list)  # it and every topic below it
     topic_names: list = field(default_factory=list)
     organisation_ids: list = field(default_factory=list)
+    organisation_names: list = field(default_factory=list)  # each one's every name
 
     @property
     def display(self):
