@@ -185,26 +185,50 @@ def search_archive(raw, data=None, *, sort=SEARCH_DEFAULT_SORT, page=1, exact=Fa
         return results
 
     run(results, query, data, page, base_url)
-    if results.count == 0 and not results.message:
-        words = [
-            w
-            for g in query.groups
-            for t in g
-            if not t.negated and not t.organisation_ids and not t.topic_id
-            for w in WORD_RE.findall(t.text)
-        ]
-        found = corrections(words)
-        if found:
-            suggestion = corrected_text(text, found)
-            _text, corrected_query, _message = prepare(suggestion)
-            if corrected_query is not None and confident(found) and not exact:
-                attempt = SearchResults(raw=raw, sort=sort, text=suggestion)
-                run(attempt, corrected_query, data, page, base_url)
-                if attempt.count:
-                    attempt.corrected_from = text
-                    return attempt
-            results.suggestion = suggestion
+    if results.message:
+        return results
+    words = [
+        w
+        for g in query.groups
+        for t in g
+        if not t.negated and not t.organisation_ids and not t.topic_id
+        for w in WORD_RE.findall(t.text)
+    ]
+    found = corrections(words)
+    if not found:
+        return results
+    suggestion = corrected_text(text, found)
+    _text, corrected_query, _message = prepare(suggestion)
+    if corrected_query is None:
+        return results
+    suggested = None
+    if results.count == 0 and confident(found) and not exact:
+        attempt = SearchResults(raw=raw, sort=sort, text=suggestion)
+        run(attempt, corrected_query, data, page, base_url)
+        if attempt.count:
+            attempt.corrected_from = text
+            return attempt
+        suggested = 0 if not attempt.message else None
+    else:
+        suggested = count_matches(corrected_query, data)
+    # Offered beside what was found, with both counts, when it finds more (or when it could
+    # not be counted in time).
+    if suggested is None or suggested > results.count:
+        results.suggestion, results.suggestion_count = suggestion, suggested
     return results
+
+
+def count_matches(query, data):
+    """How many results a query has under the filters, counted as a page's total is (None
+    past the time limit)."""
+    try:
+        with search_transaction():
+            find_matches(query)
+            return sum(Positions(matched_filterset(query, data)).counts)
+    except OperationalError as error:
+        if not ran_out_of_time(error):
+            raise
+        return None
 
 
 @contextmanager
