@@ -94,8 +94,9 @@ def archive_pages(url):
             " JOIN statements_statement_topics x ON x.topic_id = c.id"
             " WHERE p.parent_id IS NULL GROUP BY p.key ORDER BY count(*) DESC, p.key LIMIT 1",
         )
-        organisation, organisation_id = conn.execute(
-            "SELECT o.key, o.id FROM statements_statement s JOIN statements_organisation o"
+        organisation, organisation_id, organisation_label = conn.execute(
+            "SELECT o.key, o.id, coalesce(nullif(o.short_name, ''), o.name)"
+            " FROM statements_statement s JOIN statements_organisation o"
             " ON o.id = s.organisation_id WHERE s.status = 'published'"
             " GROUP BY o.key, o.id ORDER BY count(*) DESC, o.key LIMIT 1"
         ).fetchone()
@@ -151,6 +152,12 @@ def archive_pages(url):
         "search two words": f"/search/?q={common}+{medium}",
         "search OR": f"/search/?q={medium}+OR+{other}",
         f"search phrase ({phrase})": "/search/?q=" + urllib.parse.quote(phrase),
+        # A name beside a word (its chips, its own statements first), and a word with one
+        # letter dropped beside a correct one (the spelling help's vocabulary look-ups).
+        f"search name + word ({organisation_label} {medium})": "/search/?q="
+        + urllib.parse.quote(f"{organisation_label} {medium}"),
+        f"search typo + word ({medium[:2] + medium[3:]} {common})": "/search/?q="
+        + urllib.parse.quote(f"{medium[:2] + medium[3:]} {common}"),
     }
 
 
@@ -186,6 +193,7 @@ def main():
     parser.add_argument(
         "--database", help="serve this database (on DATABASE_URL's server) as it is"
     )
+    parser.add_argument("--only", help="measure only the pages whose names contain this")
     args = parser.parse_args()
 
     url = server_url()
@@ -200,6 +208,8 @@ def main():
             manage(database, "migrate", "--noinput")
             manage(database, "import_archive", str(ROOT / "demo" / "archive.jsonl"), str(UPR))
             pages = DEMO_PAGES
+        if args.only:
+            pages = {name: path for name, path in pages.items() if args.only in name}
         static_root = tempfile.mkdtemp(prefix="archive-static-")
         env = {
             **os.environ,

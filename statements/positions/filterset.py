@@ -73,6 +73,9 @@ class PositionFilterSet(django_filters.FilterSet):
     organisation = django_filters.ModelMultipleChoiceFilter(
         queryset=Organisation.objects.all(), to_field_name="key", method="filter_organisation"
     )
+    addressed_to = django_filters.ModelMultipleChoiceFilter(
+        queryset=Organisation.objects.all(), to_field_name="key", method="filter_addressed_to"
+    )
     country = django_filters.MultipleChoiceFilter(
         choices=codes.country_choices, method="filter_country"
     )
@@ -138,6 +141,16 @@ class PositionFilterSet(django_filters.FilterSet):
         if not organisations:
             return qs
         return qs.filter(**{f"{self._organisation(qs)}__in": organisations})
+
+    def filter_addressed_to(self, qs, name, organisations):
+        if not organisations:
+            return qs
+        if qs.model is Statement:
+            return qs.filter(addressed_to__in=organisations)
+        if qs.model is PositionFact:  # the facts have no addressee: their statements do
+            addressed = Statement.objects.filter(addressed_to__in=organisations).values("pk")
+            return qs.filter(type="statement", item_id__in=addressed)
+        return qs.none()  # a resolution is addressed to no one
 
     def filter_country(self, qs, name, value):
         if qs.model is PositionFact:

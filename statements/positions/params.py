@@ -18,6 +18,7 @@ FILTERS = {
     "topic": "topic key, its sub-topics included (repeated: any of them)",
     "also_topic": "topic key, its sub-topics included (repeated: all of them)",
     "organisation": "organisation key (a resolution belongs to its congress's organisation)",
+    "addressed_to": "key of the organisation a statement is addressed to (keeps statements only)",
     "country": "ISO 3166-1 alpha-2 code of the author organisation",
     "organisation_kind": "kind of the author organisation",
     "kind": "statement kind (keeps statements only)",

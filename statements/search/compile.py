@@ -19,7 +19,8 @@ from ..models import (
     table,
 )
 from .config import FALLBACK_CONFIG, FIELD_WEIGHTS, LANGUAGE_CONFIGS
-from .parse import Term, normalise_name, spelling_variant
+from .parse import Term, normalise_name
+from .spelling import spelling_variants
 
 PHRASE_CHAIN_RE = re.compile(r"^'(?:[^']|'')+'(?: <(?:-|\d+)> '(?:[^']|'')+')+$")
 CHAIN_STEP_RE = re.compile(r"'((?:[^']|'')+)'|<(-|\d+)>")
@@ -71,19 +72,28 @@ def expand_names(groups, tree):
         for position, term in enumerate(group):
             if not term.phrase and (len(group) > 1 or term.negated):
                 runs[(index, index + 1, position)] = normalise_name(term.text)
-    names = sorted({n for n in runs.values() if n})
+    # Each name looked up in every spelling ("international labor organisation" finds the
+    # International Labour Organization), and read back as the run's own.
+    spelt = {}
+    for name in sorted({n for n in runs.values() if n}):
+        for variant in (name, *spelling_variants(name)):
+            spelt.setdefault(normalise_name(variant), name)
+    names = sorted(spelt)
     if not names:
         return groups
     # A single word that opens exactly one topic's name or alias ("trafficking" for
     # "Trafficking in human beings") stands for that topic too: texts on THB are found.
     heads = sorted(
         {
-            name
+            variant
             for key, name in runs.items()
             if name and " " not in name and (len(key) == 3 or key[1] - key[0] == 1)
+            for variant in names
+            if spelt[variant] == name
         }
     )
     topics, heads_found, organisations, topic_names = {}, {}, {}, {}
+    organisation_names = {}
     topic_table, alias_table, organisation_table = table(Topic), table(Alias), table(Organisation)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -121,13 +131,19 @@ def expand_names(groups, tree):
                 UNION ALL
                 SELECT a.name FROM (SELECT name, position, id FROM {alias_table}
                                     WHERE topic_id = hits.id ORDER BY position, id) a
+            ) ELSE ARRAY(
+                SELECT n FROM {organisation_table} o,
+                    unnest(ARRAY[o.name, o.short_name, o.native_name]) n
+                WHERE o.id = hits.id AND n <> ''
             ) END
             FROM hits""",
             [heads, heads, names, names, heads, names, names, names],
         )
-        for kind, name, found_id, all_names in cursor.fetchall():
+        for kind, found_name, found_id, all_names in cursor.fetchall():
+            name = spelt[found_name]
             if kind == "organisation":
                 organisations.setdefault(name, set()).add(found_id)
+                organisation_names[found_id] = all_names
                 continue
             (topics if kind == "topic" else heads_found)[name] = found_id
             topic_names[found_id] = all_names
@@ -149,7 +165,7 @@ def expand_names(groups, tree):
         term = Term(" ".join(groups[i][0].text for i in range(start, end)))
         if name in topics:
             names_topic(term, topics[name], topic_names, tree)
-        term.organisation_ids = sorted(organisations.get(name, ()))
+        names_organisations(term, organisations.get(name, ()), organisation_names)
         replace[start] = (end, term)
     index = 0
     while index < len(groups):
@@ -164,11 +180,20 @@ def expand_names(groups, tree):
             if name and (name in topics or name in organisations):
                 if name in topics:
                     names_topic(term, topics[name], topic_names, tree)
-                term.organisation_ids = sorted(organisations.get(name, ()))
+                names_organisations(term, organisations.get(name, ()), organisation_names)
             group.append(term)
         expanded.append(group)
         index += 1
     return expanded
+
+
+def names_organisations(term, organisation_ids, organisation_names):
+    """The term names organisations: it finds their statements, and the texts that use any
+    of their names ("Kingdom of Norway" finds a text that says "Norway")."""
+    term.organisation_ids = sorted(organisation_ids)
+    term.organisation_names = list(
+        dict.fromkeys(n for i in term.organisation_ids for n in organisation_names[i])
+    )
 
 
 def names_topic(term, topic_id, topic_names, tree):
@@ -311,18 +336,16 @@ def compile_terms(groups, shares):
     for group in groups:
         for term in group:
             readings = []  # (function, text) pairs, each read in every configuration
+            # Each text in every spelling (British and American): either gives the same.
             if term.phrase:
-                readings.append(("phraseto_tsquery", term.text))
+                for text in (term.text, *spelling_variants(term.text)):
+                    readings.append(("phraseto_tsquery", text))
             else:
-                readings.append(("plainto_tsquery", term.text))
-                variant = spelling_variant(term.text)
-                if variant:
-                    readings.append(("plainto_tsquery", variant))
-                for name in term.topic_names:
-                    readings.append(("phraseto_tsquery", name))
-                    variant = spelling_variant(name)
-                    if variant:
-                        readings.append(("phraseto_tsquery", variant))
+                for text in (term.text, *spelling_variants(term.text)):
+                    readings.append(("plainto_tsquery", text))
+                for name in (*term.topic_names, *term.organisation_names):
+                    for text in (name, *spelling_variants(name)):
+                        readings.append(("phraseto_tsquery", text))
             slot = []
             for function, text in readings:
                 for config in configs:

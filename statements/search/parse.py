@@ -1,146 +1,13 @@
 """Reading what a reader typed: web search syntax into terms (words, "phrases", OR, -word),
-names compared as the database compares them, and British and American spellings."""
+and names compared as the database compares them (British and American spellings are
+spelling.py's)."""
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from .config import HIGHLIGHT_START, HIGHLIGHT_STOP
-
-# --- British and American spellings -----------------------------------------------------------
-
-
-def _spelling_pairs():
-    """{British form: American form} for the field's common words and their inflections."""
-    pairs = {}
-    our = [
-        "labour",
-        "behaviour",
-        "favour",
-        "honour",
-        "neighbour",
-        "colour",
-        "harbour",
-        "rumour",
-        "endeavour",
-        "vigour",
-        "saviour",
-        "valour",
-    ]
-    for root in our:
-        for suffix in ("", "s", "ed", "ing", "er", "ers", "ite", "ites", "able", "ful", "less"):
-            pairs[root + suffix] = root[:-2] + "r" + suffix
-    ise = [
-        "organ",
-        "recogn",
-        "mobil",
-        "priorit",
-        "criminal",
-        "decriminal",
-        "legal",
-        "penal",
-        "harmon",
-        "standard",
-        "privat",
-        "global",
-        "industrial",
-        "marginal",
-        "minim",
-        "maxim",
-        "util",
-        "stabil",
-        "character",
-        "categor",
-        "author",
-        "apolog",
-        "summar",
-        "capital",
-        "civil",
-        "democrat",
-        "liberal",
-        "normal",
-        "central",
-        "decentral",
-        "union",
-        "institutional",
-        "international",
-        "national",
-        "rational",
-        "special",
-        "urban",
-        "victim",
-        "sensit",
-        "optim",
-        "modern",
-        "neutral",
-        "real",
-        "emphas",
-        "critic",
-        "symbol",
-        "subsid",
-        "memor",
-        "visual",
-        "commercial",
-        "local",
-        "immun",
-        "formal",
-        "final",
-        "monet",
-        "synchron",
-        "agon",
-        "fertil",
-        "steril",
-        "hospital",
-        "jeopard",
-    ]
-    for root in ise:
-        for suffix in ("e", "ed", "es", "ing", "ation", "ations", "er", "ers", "ational"):
-            pairs[f"{root}is{suffix}"] = f"{root}iz{suffix}"
-    for root in ("analy", "paraly", "cataly"):
-        for suffix in ("se", "sed", "ses", "sing"):
-            pairs[root + suffix] = root + "z" + suffix[1:]
-    for british, american in (
-        ("centre", "center"), ("fibre", "fiber"), ("theatre", "theater"), ("litre", "liter"),
-        ("defence", "defense"), ("offence", "offense"), ("licence", "license"),
-        ("pretence", "pretense"), ("programme", "program"), ("catalogue", "catalog"),
-        ("judgement", "judgment"), ("ageing", "aging"), ("fulfil", "fulfill"),
-        ("fulfilment", "fulfillment"), ("enrol", "enroll"), ("enrolment", "enrollment"),
-        ("instalment", "installment"), ("travelled", "traveled"), ("travelling", "traveling"),
-        ("counselling", "counseling"), ("labelled", "labeled"), ("labelling", "labeling"),
-        ("modelling", "modeling"), ("cancelled", "canceled"), ("signalling", "signaling"),
-        ("channelled", "channeled"), ("grey", "gray"), ("cheque", "check"),
-        ("manoeuvre", "maneuver"), ("paediatric", "pediatric"), ("foetus", "fetus"),
-        ("oestrogen", "estrogen"), ("diarrhoea", "diarrhea"), ("anaemia", "anemia"),
-    ):  # fmt: skip
-        pairs[british] = american
-        if not british.endswith(("ed", "ing", "ment")):
-            pairs[british + "s"] = american + "s"
-    return pairs
-
-
-BRITISH_TO_AMERICAN = _spelling_pairs()
-AMERICAN_TO_BRITISH = {american: british for british, american in BRITISH_TO_AMERICAN.items()}
-WORD_RE = re.compile(r"[^\W_]+")
-
-
-def spelling_variant(text):
-    """The text with each word in the other spelling (British <-> American), or None when no
-    word has another spelling."""
-    changed = False
-
-    def swap(match):
-        nonlocal changed
-        word = match.group(0)
-        lower = word.lower()
-        other = BRITISH_TO_AMERICAN.get(lower) or AMERICAN_TO_BRITISH.get(lower)
-        if other is None:
-            return word
-        changed = True
-        return other
-
-    variant = WORD_RE.sub(swap, text)
-    return variant if changed else None
-
+from .spelling import WORD_RE
 
 # --- Reading a query --------------------------------------------------------------------------
 
@@ -166,6 +33,7 @@ class Term:
     topic_ids: list = field(default_factory=list)  # it and every topic below it
     topic_names: list = field(default_factory=list)
     organisation_ids: list = field(default_factory=list)
+    organisation_names: list = field(default_factory=list)  # each one's every name
 
     @property
     def display(self):

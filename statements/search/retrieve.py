@@ -134,29 +134,31 @@ def rank_page(query, candidates, offset, limit):
                 continue
             sql, where_params = found.order_by().values("id").query.sql_with_params()
             where = f"t.id IN ({sql})"
+        # Texts by an organisation the query names come before those to or about it,
+        # whatever their rank: "norway trafficking" lists Norway's own statements first.
         if model is Statement:
             date_sql = "t.date"
-            boost, boost_params = "0", []
-            if organisation_ids:  # statements by an organisation the query names come first
-                boost = "CASE WHEN t.organisation_id = ANY(%s) THEN 0.1 ELSE 0 END"
-                boost_params = [organisation_ids]
+            by_named = "t.organisation_id = ANY(%s)"
         else:
             date_sql = (
                 "(SELECT coalesce(c.start_date, make_date(c.year, 1, 1))"
                 f" FROM {table(Congress)} c WHERE c.id = t.congress_id)"
             )
-            boost, boost_params = "0", []
+            by_named = (
+                f"t.congress_id = ANY(ARRAY(SELECT id FROM {table(Congress)}"
+                " WHERE organisation_id = ANY(%s)))"
+            )
         parts.append(
-            f"SELECT %s AS type, t.id, ts_rank(t.search_vector, %s::tsquery, 1) + {boost}"
-            f" AS rank, {date_sql} AS date FROM {table(model)} t WHERE {where}"
+            f"SELECT %s AS type, t.id, ts_rank(t.search_vector, %s::tsquery, 1) AS rank,"
+            f" {by_named} AS by_named, {date_sql} AS date FROM {table(model)} t WHERE {where}"
         )
-        params += [kind, query.plain_tsquery, *boost_params, *where_params]
+        params += [kind, query.plain_tsquery, organisation_ids, *where_params]
     if not parts:
         return []
     sql = " UNION ALL ".join(f"({p})" for p in parts)
     sql = (
-        f"SELECT type, id FROM ({sql}) ranked"
-        " ORDER BY rank DESC, date DESC NULLS LAST, type DESC, id LIMIT %s OFFSET %s"
+        f"SELECT type, id FROM ({sql}) ranked ORDER BY by_named DESC, rank DESC,"
+        " date DESC NULLS LAST, type DESC, id LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit, offset])

@@ -21,7 +21,13 @@ from psycopg.errors import QueryCanceled
 from ..models import Alias, Organisation, Topic, table
 from ..positions.filterset import PositionFilterSet
 from ..positions.listing import hydrate, ordered_facts
-from ..positions.params import canonical_query, count_cap, page_count, per_page
+from ..positions.params import (
+    canonical_params,
+    canonical_query,
+    count_cap,
+    page_count,
+    per_page,
+)
 from ..positions.results import Positions
 from .compile import NAME_SQL, CompiledQuery, compile_query, expand_names
 from .headlines import highlighted, passage_snippets, snippets
@@ -65,6 +71,10 @@ class SearchResults:
     years: list = field(default_factory=list)
     corrected_from: str = ""  # the reader's query, when results are shown for a correction
     suggestion: str = ""  # a correction offered as a link
+    suggestion_count: int | None = None  # its results, counted as `count` is
+    # One-click filters for the organisations and topics the query names beside other words.
+    name_filters: list = field(default_factory=list)
+    addressees: list = field(default_factory=list)  # addressed_to chosen: (organisation, url)
 
     @property
     def count(self):
@@ -90,6 +100,15 @@ class SearchResults:
     @property
     def extra(self):
         return search_parameters(self.text, self.sort)
+
+
+@dataclass
+class NameFilter:
+    """ "By Norway": the query's name words taken out of the query and made a filter."""
+
+    label: str
+    parameter: str  # organisation, addressed_to or topic
+    url: str
 
 
 def search_parameters(text, sort):
@@ -166,26 +185,50 @@ def search_archive(raw, data=None, *, sort=SEARCH_DEFAULT_SORT, page=1, exact=Fa
         return results
 
     run(results, query, data, page, base_url)
-    if results.count == 0 and not results.message:
-        words = [
-            w
-            for g in query.groups
-            for t in g
-            if not t.negated and not t.organisation_ids and not t.topic_id
-            for w in WORD_RE.findall(t.text)
-        ]
-        found = corrections(words)
-        if found:
-            suggestion = corrected_text(text, found)
-            _text, corrected_query, _message = prepare(suggestion)
-            if corrected_query is not None and confident(found) and not exact:
-                attempt = SearchResults(raw=raw, sort=sort, text=suggestion)
-                run(attempt, corrected_query, data, page, base_url)
-                if attempt.count:
-                    attempt.corrected_from = text
-                    return attempt
-            results.suggestion = suggestion
+    if results.message:
+        return results
+    words = [
+        w
+        for g in query.groups
+        for t in g
+        if not t.negated and not t.organisation_ids and not t.topic_id
+        for w in WORD_RE.findall(t.text)
+    ]
+    found = corrections(words)
+    if not found:
+        return results
+    suggestion = corrected_text(text, found)
+    _text, corrected_query, _message = prepare(suggestion)
+    if corrected_query is None:
+        return results
+    suggested = None
+    if results.count == 0 and confident(found) and not exact:
+        attempt = SearchResults(raw=raw, sort=sort, text=suggestion)
+        run(attempt, corrected_query, data, page, base_url)
+        if attempt.count:
+            attempt.corrected_from = text
+            return attempt
+        suggested = 0 if not attempt.message else None
+    else:
+        suggested = count_matches(corrected_query, data)
+    # Offered beside what was found, with both counts, when it finds more (or when it could
+    # not be counted in time).
+    if suggested is None or suggested > results.count:
+        results.suggestion, results.suggestion_count = suggestion, suggested
     return results
+
+
+def count_matches(query, data):
+    """How many results a query has under the filters, counted as a page's total is (None
+    past the time limit)."""
+    try:
+        with search_transaction():
+            find_matches(query)
+            return sum(Positions(matched_filterset(query, data)).counts)
+    except OperationalError as error:
+        if not ran_out_of_time(error):
+            raise
+        return None
 
 
 @contextmanager
@@ -300,6 +343,57 @@ def _run(results, query, data, page, base_url):
         for year, count in sorted(positions.engine.per_year()[0].items(), reverse=True)
     ]
     entities(results, query)
+    offer_name_filters(results, query, data, base_url)
+
+
+def text_without(groups, named):
+    """The query's text less one group (a name it gives), its syntax kept."""
+    return " ".join(" OR ".join(t.display for t in g) for g in groups if g is not named)
+
+
+def offer_name_filters(results, query, data, base_url):
+    """For an organisation the query names beside other words ("norway trafficking"): its
+    statements ("by Norway", the organisation filter) and those addressed to it ("to
+    Norway"); for a topic, the topic filter. Each link takes the name's words out of the
+    query and keeps every other filter."""
+    params = canonical_params(data)
+    chosen = {name: set(params.get(name, ())) for name in ("organisation", "addressed_to")}
+    results.addressees = [
+        (organisation, base_url + canonical_query(
+            {**params, "addressed_to": sorted(chosen["addressed_to"] - {organisation.key})},
+            results.extra,
+        ))
+        for organisation in Organisation.objects.filter(key__in=chosen["addressed_to"])
+        .order_by("name")
+    ]  # fmt: skip
+    positive = [t for g in query.groups for t in g if not t.negated]
+    if len(positive) < 2:
+        return  # a bare name: the organisations and topics above the results say it
+
+    def link(label, parameter, value, group):
+        values = sorted({*params.get(parameter, ()), value})
+        url = base_url + canonical_query(
+            {**params, parameter: values},
+            search_parameters(text_without(query.groups, group), results.sort),
+        )
+        return NameFilter(label, parameter, url)
+
+    named = [g for g in query.groups if len(g) == 1 and not g[0].negated]
+    by_id = Organisation.objects.in_bulk([i for g in named for i in g[0].organisation_ids])
+    topics = Topic.objects.in_bulk([g[0].topic_id for g in named if g[0].topic_id])
+    for group in named:
+        term = group[0]
+        for organisation_id in term.organisation_ids:
+            organisation = by_id[organisation_id]
+            if organisation.key in chosen["organisation"] | chosen["addressed_to"]:
+                continue
+            results.name_filters += [
+                link(f"By {organisation.label}", "organisation", organisation.key, group),
+                link(f"To {organisation.label}", "addressed_to", organisation.key, group),
+            ]
+        if term.topic_id and topics[term.topic_id].key not in params.get("topic", ()):
+            topic = topics[term.topic_id]
+            results.name_filters.append(link(f"On {topic.name}", "topic", topic.key, group))
 
 
 def ranked(query, data, positions, offset, limit):
