@@ -224,7 +224,9 @@ def count_matches(query, data):
     try:
         with search_transaction():
             find_matches(query)
-            return sum(Positions(matched_filterset(query, data)).counts)
+            # A page's total is the number of facts under its selection: counted alone, without
+            # the facets that a page also groups them by.
+            return matched_filterset(query, data).facts().count()
     except OperationalError as error:
         if not ran_out_of_time(error):
             raise
