@@ -19,7 +19,7 @@ from ..models import (
     table,
 )
 from .config import FALLBACK_CONFIG, FIELD_WEIGHTS, LANGUAGE_CONFIGS
-from .parse import Term, normalise_name
+from .parse import WORD_RE, Term, normalise_name
 from .spelling import spelling_variants
 
 PHRASE_CHAIN_RE = re.compile(r"^'(?:[^']|'')+'(?: <(?:-|\d+)> '(?:[^']|'')+')+$")
@@ -492,6 +492,49 @@ class CompiledQuery:
             and_parts.insert(0, condition)
             params[:0] = condition_params
         return "(" + " AND ".join(and_parts or ["false"]) + ")", params
+
+
+# --- Checking quoted phrases against the texts -------------------------------------------------
+
+# The index finds a phrase by its words without the stop words ("that we have not made
+# progress" is 'made' <-> 'progress' in English), so its matches are checked against the texts
+# themselves: each word in turn, whole, separated by anything but letters and digits (as the
+# text search parser separates words), case left aside.
+PHRASE_GAP = "[^[:alnum:]]+"
+
+
+def phrase_words(term):
+    """The words a quoted phrase must hold in this order, or () when nothing is to be checked
+    (a single word keeps its stemmed forms; an excluded phrase stays the index's)."""
+    if not term.phrase or term.negated:
+        return ()
+    words = tuple(WORD_RE.findall(term.text.lower()))
+    return words if len(words) > 1 else ()
+
+
+def phrase_regex(words):
+    """PostgreSQL's regular expression (ARE, case-insensitive with ~*) for the words."""
+    return r"\m" + PHRASE_GAP.join(words) + r"\M"
+
+
+def phrase_check(query, model):
+    """(sql, params): a condition on a text's row (alias t) that holds when it has the query's
+    quoted phrases word for word, in one of its fields; None when there is nothing to check.
+    Only groups of phrases are checked (a phrase ORed with a word keeps its index reading)."""
+    fields = ("title", "summary" if model is Statement else "section", "text")
+    ands, params = [], []
+    for group in query.groups:
+        if not all(phrase_words(t) for t in group):
+            continue
+        ors = []
+        for term in group:
+            pattern = phrase_regex(phrase_words(term))
+            ors += [f"t.{name} ~* %s" for name in fields]
+            params += [pattern] * len(fields)
+        ands.append("(" + " OR ".join(ors) + ")")
+    if not ands:
+        return None
+    return " AND ".join(ands), params
 
 
 def compile_query(text, groups):

@@ -174,20 +174,156 @@ def snippets(query, rows):
         }
 
 
-def passage_snippets(text, paragraph, headline):
-    """The headline's fragments, each with the number of the paragraph it comes from.
-    PostgreSQL's headline keeps the text's own characters, so a fragment is found in the text
-    as it is, and its paragraph is the number of blank lines before it."""
-    result = []
+# A snippet is widened to whole sentences when that adds at most this many characters on a
+# side and keeps it under SNIPPET_CHARS; otherwise it is cut at a word, with "…" where cut.
+SENTENCE_REACH, SNIPPET_CHARS = 160, 420
+SENTENCE_END_RE = re.compile(r"[.!?…][\"'”\u2019)\]]*\s")
+ELLIPSIS = "…"
+OPENING = "“\"'(\u2018¿¡"  # kept at a snippet's start
+
+
+def phrase_pattern(phrases):
+    """A case-insensitive pattern for the quoted phrases word for word (each a tuple of
+    words), as the search checks them: anything but letters and digits between the words."""
+    alternatives = [r"[\W_]+".join(map(re.escape, words)) for words in phrases if words]
+    if not alternatives:
+        return None
+    alternatives.sort(key=len, reverse=True)
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])", re.IGNORECASE)
+
+
+def _widened(text, start, end, low, high):
+    """[start, end) moved out to whole words, then to whole sentences when near enough,
+    inside the paragraph [low, high)."""
+    while start > low and text[start - 1].isalnum():
+        start -= 1
+    while end < high and text[end].isalnum():
+        end += 1
+    while start < end and not text[start].isalnum() and text[start] not in OPENING:
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    # The sentence's start: after the last sentence end before it (or the paragraph's start).
+    before = [m.end() for m in SENTENCE_END_RE.finditer(text, max(low, start - SENTENCE_REACH),
+                                                         start)]  # fmt: skip
+    sentence_start = before[-1] if before else low
+    if start - sentence_start <= SENTENCE_REACH and end - sentence_start <= SNIPPET_CHARS:
+        start = sentence_start
+    after = SENTENCE_END_RE.search(text, max(start, end - 1), min(high, end + SENTENCE_REACH))
+    sentence_end = after.start() + len(after.group().rstrip()) if after else high
+    if sentence_end - end <= SENTENCE_REACH and sentence_end - start <= SNIPPET_CHARS:
+        end = sentence_end
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def _placed(text, fragment, offset):
+    """(start, end) of a headline's fragment in the text, from `offset`; None if not found.
+    The headline leaves out what its parser reads as tags (<b>), so a fragment that is not
+    in the text as it is is found by its first and last words (the fewer, the likelier that
+    no tag stood between them)."""
+    if not fragment:
+        return None
+    where = text.find(fragment, offset)
+    if where >= 0:
+        return where, where + len(fragment)
+    words = WORDS_RE.findall(fragment)
+    first = None
+    for n in range(min(4, len(words)), 0, -1):
+        first = _runs(text, words[:n], offset, first=True)
+        if first:
+            break
+    if not first:
+        return None
+    reach = first[0] + 2 * len(fragment) + 200
+    for n in range(min(4, len(words)), 0, -1):
+        last = _runs(text[:reach], words[-n:], first[0])
+        if last:
+            return first[0], last[1]
+    return None
+
+
+def _runs(text, words, offset, first=False):
+    """(start, end) of the first (or last) run of the words in the text from offset."""
+    pattern = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])")
+    if first:
+        found = pattern.search(text, offset)
+        return found.span() if found else None
+    found = None
+    for found in pattern.finditer(text, offset):  # noqa: B007 (the last one is kept)
+        pass
+    return found.span() if found else None
+
+
+WORDS_RE = re.compile(r"[^\W_]+")
+
+
+def passage_snippets(text, paragraph, headline, phrases=()):
+    """The passages a result shows, each with the number of its paragraph: the headline's
+    fragments (and, for a quoted phrase, the first place that holds it word for word), each
+    widened to whole words and, when near, whole sentences, with "…" where a paragraph is
+    cut; passages of one paragraph are joined, so a paragraph is named once. PostgreSQL's
+    headline keeps the text's own characters, so a fragment is found in the text as it is."""
+    text = "".join(c for c in text if c not in SENTINELS)
+    bounds, at = [], 0  # (number, start, end) of each paragraph
+    for number, part in enumerate(text.split("\n\n"), start=1):
+        bounds.append((number, at, at + len(part)))
+        at += len(part) + 2
+    exact = phrase_pattern(phrases)
+    found = exact.search(text) if exact else None
+    pieces = [(found.start(), found.end())] if found else []
+    words, unplaced = set(), []
+    floor = bounds[paragraph - 1][1] if paragraph and paragraph <= len(bounds) else 0
     for fragment in headline.split(FRAGMENT_BREAK):
-        # A fragment of a short text may run over a paragraph break: keep the pieces that
-        # hold a match, each with its own paragraph number.
-        pieces = [p.strip() for p in fragment.split("\n\n") if p.strip()]
-        chosen = [p for p in pieces if HIGHLIGHT_START in p] or pieces[:1]
-        for piece in chosen:
-            number = paragraph
-            if number is None:
-                at = text.find(strip_markers(piece)[:80])
-                number = text.count("\n\n", 0, at) + 1 if at >= 0 else None
-            result.append(Snippet(highlighted(piece), number))
-    return result[:SNIPPETS]
+        words |= set(re.findall(f"{HIGHLIGHT_START}(.*?){HIGHLIGHT_STOP}", fragment))
+        # A fragment of a short text may run over a paragraph break: its parts that hold a
+        # match, each in its own paragraph.
+        parts, offset = [], floor
+        for part in (p.strip() for p in fragment.split("\n\n")):
+            span = _placed(text, strip_markers(part), offset)
+            if span is None:
+                if part:
+                    unplaced.append(Snippet(highlighted(part), paragraph))
+                continue
+            parts.append((*span, HIGHLIGHT_START in part))
+            offset = span[1]
+        pieces += [(a, b) for a, b, has in parts if has] or [(a, b) for a, b, _ in parts[:1]]
+    marks = [p for p in (exact, term_pattern(words)) if p is not None]
+    by_paragraph = {}
+    for start, end in pieces:
+        number, low, high = next(b for b in bounds if b[1] <= start <= b[2])
+        spans = by_paragraph.setdefault(number, [])
+        spans.append(_widened(text, start, min(end, high), low, high))
+    result = []
+    first = next((b[0] for b in bounds if found and b[1] <= found.start() <= b[2]), None)
+    # The phrase's own paragraph first, then the others in the text's order.
+    order = sorted(by_paragraph.items(), key=lambda item: (item[0] != first, min(item[1])))
+    for number, spans in order:
+        _number, low, high = bounds[number - 1]
+        merged = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        shown = " ".join(
+            (f"{ELLIPSIS} " if start > low else "") + _marked_all(text[start:end], marks)
+            for start, end in merged
+        )
+        if merged[-1][1] < high:
+            shown += f" {ELLIPSIS}"
+        result.append(Snippet(highlighted(shown), number))
+    return (result or unplaced)[:SNIPPETS]
+
+
+def _marked_all(text, patterns):
+    """The text with every match of any of the patterns between the sentinels."""
+    spans = sorted((m.start(), m.end()) for pattern in patterns for m in pattern.finditer(text))
+    out, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        out += [text[at:start], HIGHLIGHT_START, text[start:end], HIGHLIGHT_STOP]
+        at = end
+    return "".join(out) + text[at:]

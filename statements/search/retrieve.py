@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 from ..models import Congress, PositionFact, Resolution, SearchWord, Statement, table
 from ..positions.filterset import PositionFilterSet
 from ..positions.params import count_cap
+from .compile import phrase_check
 
 # A search's statements stop after this long (a phrase of two words that are each in a fifth
 # of a million texts makes PostgreSQL check the positions in every text that has both): the
@@ -24,11 +25,18 @@ MATCH_TIMEOUT_MS = 3_000
 
 MATCHES = "search_matches"  # the temporary table of a search's matches
 
+# Checking quoted phrases word for word reads each candidate's text (an 18,000-character
+# speech in about 0.1 ms): up to this many candidates. Beyond it (a phrase whose every word but
+# one or two is a stop word, in a large archive) the index's matches stand unchecked, and the
+# page says so.
+PHRASE_CHECK_LIMIT = 1_000
+
 
 def find_matches(query):
     """Find the query's matches once, into a temporary table of (type, id) for the rest of
     the search's transaction: the facets, the counts and the ranking all read it, instead of
-    asking the index (and checking each text's status) again each time."""
+    asking the index (and checking each text's status) again each time. Returns whether its
+    quoted phrases were checked word for word (False when they had too many candidates)."""
     parts, params = [], []
     for model in (Statement, Resolution):
         sql, more = (
@@ -46,7 +54,27 @@ def find_matches(query):
             f"CREATE TEMPORARY TABLE {MATCHES} ON COMMIT DROP AS {' UNION ALL '.join(parts)}",
             params,
         )
+        exact = check_phrases(query, cursor)
         cursor.execute(f"ANALYZE {MATCHES}")
+    return exact
+
+
+def check_phrases(query, cursor):
+    """Leave in the matches only the texts that hold the query's quoted phrases word for word,
+    stop words included; False, leaving them all, when there are too many to read."""
+    checks = {model: phrase_check(query, model) for model in (Statement, Resolution)}
+    if checks[Statement] is None:
+        return True
+    cursor.execute(f"SELECT count(*) FROM {MATCHES}")
+    if cursor.fetchone()[0] > PHRASE_CHECK_LIMIT:
+        return False
+    for model, (sql, params) in checks.items():
+        cursor.execute(
+            f"DELETE FROM {MATCHES} m USING {table(model)} t"
+            f" WHERE m.type = %s AND t.id = m.id AND ({sql}) IS NOT TRUE",
+            [model._meta.model_name, *params],
+        )
+    return True
 
 
 def estimated_matches(query):

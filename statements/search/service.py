@@ -29,7 +29,7 @@ from ..positions.params import (
     per_page,
 )
 from ..positions.results import Positions
-from .compile import NAME_SQL, CompiledQuery, compile_query, expand_names
+from .compile import NAME_SQL, CompiledQuery, compile_query, expand_names, phrase_words
 from .headlines import highlighted, passage_snippets, snippets
 from .parse import MAX_QUERY_CHARS, MAX_TERMS, WORD_RE, clean_query, normalise_name, parse_query
 from .retrieve import (
@@ -75,6 +75,7 @@ class SearchResults:
     # One-click filters for the organisations and topics the query names beside other words.
     name_filters: list = field(default_factory=list)
     addressees: list = field(default_factory=list)  # addressed_to chosen: (organisation, url)
+    phrases_unchecked: bool = False  # too many candidates to check its phrases word for word
 
     @property
     def count(self):
@@ -317,7 +318,7 @@ def page_number(page, pages):
 
 def _run(results, query, data, page, base_url):
     results.query = query
-    find_matches(query)
+    results.phrases_unchecked = not find_matches(query)
     matched = matched_filterset(query, data)
     positions = Positions(matched)
     results.statements, results.resolutions = positions.counts
@@ -330,10 +331,11 @@ def _run(results, query, data, page, base_url):
         rows = list(ordered_facts(positions.facts, results.sort)[offset : offset + limit])
     results.positions = hydrate(rows)
     found = snippets(query, rows)
+    phrases = [phrase_words(t) for g in query.groups for t in g if phrase_words(t)]
     for position in results.positions:
         title, paragraph, body = found.get((position.type, position.object.pk), ("", None, ""))
         position.title_html = highlighted(title) if title else position.object.title
-        position.snippets = passage_snippets(position.object.text, paragraph, body)
+        position.snippets = passage_snippets(position.object.text, paragraph, body, phrases)
     results.facets = positions.facets(base_url, results.extra, full_list_url=facet_list_url)
     results.years = [
         {
