@@ -20,7 +20,7 @@ from ..models import (
 )
 from .config import FALLBACK_CONFIG, FIELD_WEIGHTS, LANGUAGE_CONFIGS
 from .parse import WORD_RE, Term, normalise_name
-from .spelling import spelling_variants
+from .spelling import spelling_variants, spellings
 
 PHRASE_CHAIN_RE = re.compile(r"^'(?:[^']|'')+'(?: <(?:-|\d+)> '(?:[^']|'')+')+$")
 CHAIN_STEP_RE = re.compile(r"'((?:[^']|'')+)'|<(-|\d+)>")
@@ -513,8 +513,10 @@ def phrase_words(term):
 
 
 def phrase_regex(words):
-    """PostgreSQL's regular expression (ARE, case-insensitive with ~*) for the words."""
-    return r"\m" + PHRASE_GAP.join(words) + r"\M"
+    """PostgreSQL's regular expression (ARE, case-insensitive with ~*) for the words, each in
+    any of its spellings (a phrase is found in British and American spelling alike)."""
+    alternatives = ("(?:" + "|".join(sorted(spellings(word))) + ")" for word in words)
+    return r"\m" + PHRASE_GAP.join(alternatives) + r"\M"
 
 
 def phrase_check(query, model):
