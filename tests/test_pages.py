@@ -130,6 +130,7 @@ def test_organisation_page_shows_the_newest_under_its_biggest_topics(client, arc
         s = Statement.objects.create(
             key=f"extra-{number:02d}", title=f"Extra statement {number:02d}", text="Text.",
             organisation=lo, date=datetime.date(2000 + number, 1, 1), date_precision="year",
+            status="published",
         )  # fmt: skip
         s.topics.set([topic])
     groups = client.get("/organisations/lo/").context["groups"]
