@@ -438,7 +438,8 @@ class Statement(Text):
         related_name="mentioned_in",
         help_text="Organisations named in the text.",
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    # New statements wait for a reviewer (the interchange format's own default is published).
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     search_vector = TriggerVectorField(source=("title", "summary", "text"))
     search_pairs = TriggerVectorField(source=("title", "summary", "text"), pairs=True)
     search_head = TriggerVectorField(source=("title", "summary"))
@@ -449,6 +450,8 @@ class Statement(Text):
 
     class Meta:
         ordering = [F("date").desc(nulls_last=True), "title"]
+        # Reviewers hold it (migration 0018); editors add and change drafts only.
+        permissions = [("publish_statement", "Can publish and unpublish statements")]
         constraints = [
             key_check("statement"),
             choices_check("statement", "kind", StatementKind),

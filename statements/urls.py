@@ -34,6 +34,10 @@ urlpatterns = [
         "organisation-topic",
     ),
     page("statements/<slug:key>/", texts.statement_detail, "statement-detail"),
+    # A draft, for editors: not a public page, never cached.
+    page(
+        "statements/<slug:key>/preview/", texts.statement_preview, "statement-preview", cached=False
+    ),
     page("congresses/<slug:key>/", texts.congress_detail, "congress-detail"),
     page("resolutions/<slug:key>/", texts.resolution_detail, "resolution-detail"),
     # Citations: a page of every format, and each as a file (never a stale access date).

@@ -100,6 +100,7 @@ def archive():
         kind="answer",
         addressed_to=bspc,
         text=ANSWER_TEXT,
+        status="published",
     )
     answer.topics.add(thb)
     answer.mentions.add(ituc)
@@ -451,7 +452,7 @@ def test_adding_a_statement_dated_to_the_year(editor, archive):
     statement = Statement.objects.get(key="a-position-of-2009")
     assert (statement.date, statement.date_precision) == (datetime.date(2009, 1, 1), "year")
     assert statement.text == "First paragraph.\n\nSecond paragraph."
-    assert statement.language == "en" and statement.status == "published"
+    assert statement.language == "en" and statement.status == "draft"  # until reviewed
 
 
 # The importer's rules, in the admin ----------------------------------------------------------

@@ -535,7 +535,7 @@ def test_optional_fields_may_be_left_empty(lo, congress):
     statement = Statement.objects.create(key="minimal", organisation=org, title="T", text="T.")
     assert (statement.kind, statement.status, statement.language, statement.date) == (
         "other",
-        "published",
+        "draft",
         "en",
         None,
     )

@@ -131,6 +131,7 @@ def test_organisation_page_links_every_topic_the_biggest_first(client, archive):
         s = Statement.objects.create(
             key=f"extra-{number:02d}", title=f"Extra statement {number:02d}", text="Text.",
             organisation=lo, date=datetime.date(2000 + number, 1, 1), date_precision="year",
+            status="published",
         )  # fmt: skip
         s.topics.set([topic])
     context = client.get("/organisations/lo/").context

@@ -142,7 +142,14 @@ def test_the_facts_follow_raw_sql_and_bulk_writes(archive):
     assert_current()
     tuc = Organisation.objects.get(key="tuc")
     Statement.objects.bulk_create(
-        Statement(key=f"bulk-{n}", title="Bulk", text="Text.", organisation=tuc, kind="report")
+        Statement(
+            key=f"bulk-{n}",
+            title="Bulk",
+            text="Text.",
+            organisation=tuc,
+            kind="report",
+            status="published",
+        )
         for n in range(30)
     )
     assert_current()

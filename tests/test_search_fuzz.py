@@ -48,6 +48,7 @@ def small_archive(settings):
             organisation=lo,
             date=datetime.date(2009, 1, 1),
             date_precision="year",
+            status="published",
         )
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
@@ -88,6 +89,25 @@ class StatementAdmin(EditorFormMixin, admin.ModelAdmin):
     inlines = [QuotationInline]
     actions = ["publish", "unpublish"]
 
+    def has_publish_permission(self, request):
+        """Reviewers publish and unpublish; editors' statements wait for them as drafts."""
+        opts = self.opts
+        return self.has_change_permission(request) and request.user.has_perm(
+            f"{opts.app_label}.publish_{opts.model_name}"
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Shown, never submitted: a status posted by an editor is not a field of the form.
+        if not self.has_publish_permission(request):
+            readonly.append("status")
+        return readonly
+
+    def get_view_on_site_url(self, obj=None):
+        if obj is not None and obj.status != Status.PUBLISHED:
+            return reverse("statement-preview", args=[obj.key])
+        return super().get_view_on_site_url(obj)
+
     def get_changelist(self, request, **kwargs):
         return lean_changelist(Statement)
 
@@ -131,12 +151,12 @@ class StatementAdmin(EditorFormMixin, admin.ModelAdmin):
             ) % {"count": unchanged, "verb": verb}
         self.message_user(request, message, messages.SUCCESS if changed else messages.INFO)
 
-    @admin.action(description="Publish the selected statements", permissions=["change"])
+    @admin.action(description="Publish the selected statements", permissions=["publish"])
     def publish(self, request, queryset):
         self._set_status(request, queryset, Status.PUBLISHED, "published")
 
     @admin.action(
-        description="Unpublish the selected statements (make them drafts)", permissions=["change"]
+        description="Unpublish the selected statements (make them drafts)", permissions=["publish"]
     )
     def unpublish(self, request, queryset):
         self._set_status(request, queryset, Status.DRAFT, "unpublished")

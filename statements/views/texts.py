@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,11 +62,10 @@ def paragraphs_with_quotations(text, quotations):
     return result
 
 
-def statement_detail(request, key):
+def statement_page(request, statements, key, template="statements/detail.html"):
+    """A statement's page, from `statements` (the published ones, or any for a preview)."""
     statement = get_object_or_404(
-        Statement.objects.published()
-        .select_related("organisation", "addressed_to")
-        .prefetch_related(
+        statements.select_related("organisation", "addressed_to").prefetch_related(
             "topics",
             "mentions",
             Prefetch(
@@ -76,10 +76,11 @@ def statement_detail(request, key):
         key=key,
     )
     quotations = list(statement.quotations.all())
+    # The permalink it has, or will have once published.
     url = request.build_absolute_uri(statement.get_absolute_url())
     return render(
         request,
-        "statements/detail.html",
+        template,
         {
             "statement": statement,
             "paragraphs": paragraphs_with_quotations(statement.text, quotations),
@@ -95,6 +96,28 @@ def statement_detail(request, key):
             ],
         },
     )
+
+
+def statement_detail(request, key):
+    return statement_page(request, Statement.objects.published(), key)
+
+
+def statement_preview(request, key):
+    """A draft as its public page will show it, for staff who may view statements; anyone
+    else gets the 404 a missing page gets (not a login page that says the draft exists).
+    A published statement's preview is its public page."""
+    user = request.user
+    if not (user.is_active and user.is_staff and user.has_perm("statements.view_statement")):
+        raise Http404
+    published = Statement.objects.published().filter(key=key).first()
+    if published is not None:
+        return redirect(published)
+    response = statement_page(
+        request, Statement.objects.exclude(status=Status.PUBLISHED), key, "statements/preview.html"
+    )
+    # Never kept by a shared cache or the page cache (pagecache.storable reads this too).
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def published_quotations():
