@@ -590,13 +590,10 @@ def new_versions(model, ids, revision, chunk=500):
         deferred += long_columns(model._meta.get_field(name).related_model, name)
     ordered = sorted(ids)
     for start in range(0, len(ordered), chunk):
-        objects = list(
-            model._default_manager.filter(pk__in=ordered[start : start + chunk])
-            .select_related(*related)
-            .defer(*deferred)
-            .prefetch_related(*many)
-            .order_by("pk")
-        )
+        objects = model._default_manager.filter(pk__in=ordered[start : start + chunk])
+        if related:
+            objects = objects.select_related(*related)
+        objects = list(objects.defer(*deferred).prefetch_related(*many).order_by("pk"))
         data = serializers.serialize("python", objects, fields=FIELDS[model])
         yield [
             Version(
