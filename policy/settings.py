@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "corsheaders",
     "axes",
+    "reversion",
     "statements",
 ]
 

@@ -1,17 +1,28 @@
 """What the archive's admin pages share: form widths, list filters, lean changelists,
-full-text search and the delete page's reasons."""
+full-text search, the delete page's reasons and the revision history."""
 
-from django.contrib import admin
-from django.contrib.admin.utils import NestedObjects, quote
+import dataclasses
+import functools
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import NestedObjects, quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import PermissionDenied
 from django.db import models, router
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
+from reversion.models import Version
 
-from .. import codes
+from .. import codes, history
 from ..models import Organisation, Statement, Topic
 from ..search.config import FALLBACK_CONFIG, LANGUAGE_CONFIGS
 
@@ -244,3 +255,195 @@ def count_rows(model, field):
 def is_changelist(request):
     match = request.resolver_match
     return bool(match and match.url_name and match.url_name.endswith("_changelist"))
+
+
+# The revision history -----------------------------------------------------------------------
+
+
+class CompareForm(forms.Form):
+    """Two versions of one object, chosen on its history page."""
+
+    old = forms.TypedChoiceField(coerce=int, label="Older version")
+    new = forms.TypedChoiceField(coerce=int, label="Newer version")
+
+    def __init__(self, versions, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(v.pk, v.pk) for v in versions]
+        self.fields["old"].choices = self.fields["new"].choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("old") is not None and cleaned.get("old") == cleaned.get("new"):
+            raise forms.ValidationError("Choose two different versions.", code="same_version")
+        return cleaned
+
+
+class HistoryMixin:
+    """Every change made through these pages is a revision of the object with its parts
+    (statements/history.py): the add and change forms, the bulk actions, deletions of parts.
+    Its history page lists the versions with who, when and what changed, compares any two,
+    and restores any one in one step (itself a new revision)."""
+
+    object_history_template = "admin/history/object_history.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                view(self.compare_view),
+                name=f"{info[0]}_{info[1]}_compare",
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                view(self.restore_view),
+                name=f"{info[0]}_{info[1]}_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            history.keep_first_state(self.model, [unquote(object_id)])
+        with history.recording(request.user):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_model(self, request, obj):
+        self.recorded_delete(
+            request, [obj.pk], lambda: super(HistoryMixin, self).delete_model(request, obj)
+        )
+
+    def delete_queryset(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        self.recorded_delete(
+            request, pks, lambda: super(HistoryMixin, self).delete_queryset(request, queryset)
+        )
+
+    def recorded_delete(self, request, pks, delete):
+        # A deleted part (a quotation, an affiliation) changes its owner's snapshot.
+        owners = history.owners_of(self.model, pks)
+        for model, pk in owners:
+            history.keep_first_state(model, [pk])
+        with history.recording(request.user):
+            delete()
+            history.add_objects(owners)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        """Bulk actions update rows without signals: each records what it changed."""
+        actions = super().get_actions(request, action_location=action_location)
+        return {
+            name: dataclasses.replace(
+                action, func=self.recorded_action(action.func, action.description)
+            )
+            for name, action in actions.items()
+        }
+
+    def recorded_action(self, func, description):
+        @functools.wraps(func)
+        def action(modeladmin, request, queryset):
+            pks = list(queryset.values_list("pk", flat=True))
+            history.keep_first_state(self.model, pks)
+            owners = history.owners_of(self.model, pks)
+            with history.recording(request.user, f"Bulk action “{description}”"):
+                response = func(modeladmin, request, queryset)
+                history.add_changed(self.model, pks)
+                history.add_objects(owners)
+            return response
+
+        return action
+
+    def versions_of(self, obj):
+        return (
+            Version.objects.get_for_object(obj)
+            .select_related("revision__user")
+            .order_by("-revision__date_created", "-pk")
+        )
+
+    def history_context(self, request, obj, title):
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": None,
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            "can_restore": self.has_change_permission(request, obj),
+        }
+
+    def viewable_object(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return None
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None, form=None):
+        obj = self.viewable_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        page = self.get_paginator(request, self.versions_of(obj), 50).get_page(request.GET.get("p"))
+        versions = list(page)
+        context = {
+            **self.history_context(request, obj, f"Change history: {obj}"),
+            "versions": versions,
+            "page": page,
+            "form": form or CompareForm(versions),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, self.object_history_template, context, status=400 if form else 200
+        )
+
+    def compare_view(self, request, object_id):
+        obj = self.viewable_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        versions = self.versions_of(obj)
+        form = CompareForm(versions, request.GET)
+        if not form.is_valid():
+            return self.history_view(request, object_id, form=form)
+        chosen = {v.pk: v for v in versions.filter(pk__in=form.cleaned_data.values())}
+        old, new = sorted(chosen.values(), key=lambda v: (v.revision.date_created, v.pk))
+        names = history.Names()
+        context = {
+            **self.history_context(request, obj, f"Differences: {obj}"),
+            "old": old,
+            "new": new,
+            "changes": history.differences(history.snapshot(old), history.snapshot(new), names),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/history/compare.html", context)
+
+    def restore_view(self, request, object_id, version_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        version = get_object_or_404(self.versions_of(obj), pk=version_id)
+        history_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
+            args=[quote(obj.pk)],
+        )
+        try:
+            history.restore(version, request.user)
+        except history.RestoreError as error:
+            self.message_user(
+                request,
+                f"The version of {history.when(version.revision)} could not be restored, and "
+                f"nothing was changed: {error}",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(history_url)
+        self.message_user(
+            request,
+            f"Restored the version of {history.when(version.revision)}.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(history_url)

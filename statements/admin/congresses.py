@@ -8,6 +8,7 @@ from .base import (
     CongressCountryFilter,
     EditorFormMixin,
     FullTextSearchMixin,
+    HistoryMixin,
     LanguageFilter,
     count_rows,
     is_changelist,
@@ -26,7 +27,7 @@ class ResolutionInline(EditorFormMixin, admin.StackedInline):
 
 
 @admin.register(Congress)
-class CongressAdmin(EditorFormMixin, admin.ModelAdmin):
+class CongressAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "organisation",
@@ -94,7 +95,7 @@ class QuotedInInline(EditorFormMixin, admin.TabularInline):
 
 
 @admin.register(Resolution)
-class ResolutionAdmin(FullTextSearchMixin, EditorFormMixin, admin.ModelAdmin):
+class ResolutionAdmin(HistoryMixin, FullTextSearchMixin, EditorFormMixin, admin.ModelAdmin):
     list_display = ["title", "congress", "organisation", "year", "kind", "section", "language"]
     list_filter = [
         "kind",

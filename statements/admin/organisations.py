@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from ..models import Affiliation, Organisation
-from .base import CountryFilter, EditorFormMixin, ProtectedTagsMixin, TopLevelFilter
+from .base import CountryFilter, EditorFormMixin, HistoryMixin, ProtectedTagsMixin, TopLevelFilter
 
 
 class AffiliationInline(EditorFormMixin, admin.TabularInline):
@@ -44,7 +44,7 @@ class IncomingAffiliationInline(EditorFormMixin, admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
+class OrganisationAdmin(HistoryMixin, ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "key", "country", "kind", "parent"]
     list_display_links = ["name"]
     list_filter = ["kind", CountryFilter, TopLevelFilter]
@@ -61,7 +61,7 @@ class OrganisationAdmin(ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(EditorFormMixin, admin.ModelAdmin):
+class AffiliationAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
     list_display = ["__str__", "organisation", "relation", "target", "since", "until"]
     list_filter = ["relation", ("organisation", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organisation", "target"]

@@ -13,6 +13,7 @@ from ..models import Organisation, Quotation, Resolution, Statement
 from .base import (
     DatedFilter,
     EditorFormMixin,
+    HistoryMixin,
     LanguageFilter,
     OrganisationCountryFilter,
     OrganisationKindFilter,
@@ -43,7 +44,7 @@ class QuotationInline(EditorFormMixin, admin.StackedInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(EditorFormMixin, admin.ModelAdmin):
+class StatementAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
     form = StatementForm
     list_display = [
         "title",
@@ -163,7 +164,7 @@ class StatementAdmin(EditorFormMixin, admin.ModelAdmin):
 
 
 @admin.register(Quotation)
-class QuotationAdmin(EditorFormMixin, admin.ModelAdmin):
+class QuotationAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
     form = QuotationForm
     list_display = ["statement", "resolution", "excerpt_start"]
     list_filter = [

@@ -6,6 +6,7 @@ from ..forms import AliasForm, AliasFormSet, TopicForm
 from ..models import Alias, Resolution, Statement, Topic
 from .base import (
     EditorFormMixin,
+    HistoryMixin,
     ProtectedTagsMixin,
     TopLevelFilter,
     count_rows,
@@ -23,7 +24,7 @@ class AliasInline(EditorFormMixin, admin.TabularInline):
 
 
 @admin.register(Topic)
-class TopicAdmin(ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
+class TopicAdmin(HistoryMixin, ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
     form = TopicForm
     list_display = ["name", "key", "parent", "alias_list", "statement_count", "resolution_count"]
     list_filter = [TopLevelFilter, ("parent", admin.RelatedOnlyFieldListFilter)]

@@ -54,6 +54,8 @@ class TypeCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # The ids written (created or updated): what the import's revision keeps (history.py).
+    written: set = field(default_factory=set, repr=False)
 
     @property
     def total(self):
@@ -370,6 +372,7 @@ class Writer:
         counts.created = len(created)
         counts.updated = len(updated - created)
         counts.unchanged = len(self.records[type_]) - counts.created - counts.updated
+        counts.written = created | updated
 
     def replace_links(self, field, owner_table, owner_stage, other_table, links_stage):
         """Make the many-to-many rows of the staged owners exactly the staged links.

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 
+from statements import history
 from statements.interchange import schema
 from statements.interchange.importer import import_file
 from statements.interchange.progress import BarProgress, LineProgress
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                 transaction.set_rollback(True)
 
     def import_each(self, files, options, rehearse=False):
-        failed = []
+        failed, imported = [], []
         for path in files:
             progress = (
                 BarProgress(self.stderr._out, path)
@@ -66,7 +67,11 @@ class Command(BaseCommand):
                     self.stderr.write(f"{path}: {line}")
                 failed.append(path)
                 continue
+            imported.append(result)
             self.report(result, verbosity=options["verbosity"])
+        if not rehearse:
+            # One revision for the run: the versions of everything its files wrote.
+            history.record_import(imported)
         if failed:
             raise CommandError(
                 f"{len(failed)} of {len(files)} file{'s' if len(files) != 1 else ''} not imported: "
