@@ -214,6 +214,9 @@ STORAGES = {
     },
 }
 
+# Document intake (the admin's "Statement from a document"): the largest upload it reads.
+INTAKE_MAX_UPLOAD_MB = int(os.environ.get("DJANGO_INTAKE_MAX_UPLOAD_MB", 50))
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

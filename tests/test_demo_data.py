@@ -26,7 +26,7 @@ from statements.models import (
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo" / "archive.jsonl"
 # The founding document as it came to us, word for word (the seed the project started from).
-SEED = ROOT / "demo" / "lo-answer-bspc-thb.txt"
+SEED = ROOT / "demo" / "sources" / "lo-answer-bspc-thb.txt"
 
 # The interchange format's table (docs/interchange.md), in its order, written out here so the
 # test does not trust the exporter's own schema.

@@ -6,6 +6,6 @@ The admin validates with the importer's rules (models' `clean()`, `codes` valida
 forms in `forms.py`), and changelists run a fixed number of queries however many rows a page
 shows."""
 
-from . import congresses, organisations, statements, topics
+from . import congresses, intake, organisations, statements, topics
 
-__all__ = ["congresses", "organisations", "statements", "topics"]
+__all__ = ["congresses", "intake", "organisations", "statements", "topics"]

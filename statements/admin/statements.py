@@ -21,6 +21,7 @@ from .base import (
     lean_changelist,
     long_fields,
 )
+from .intake import StatementIntake
 
 
 class QuotationInline(EditorFormMixin, admin.StackedInline):
@@ -111,6 +112,10 @@ class StatementAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return lean_changelist(Statement)
+
+    def get_urls(self):
+        # "Statement from a document", linked from the changelist's tools.
+        return StatementIntake(self).urls() + super().get_urls()
 
     def get_search_results(self, request, queryset, search_term):
         """Every branch can use an index, so PostgreSQL combines them in a bitmap and never
