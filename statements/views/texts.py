@@ -88,6 +88,8 @@ def statement_page(request, statements, key, template="statements/detail.html"):
             "language_name": codes.language_names().get(statement.language, statement.language),
             "citation": Citation(statement, url, timezone.localdate()),
             "cite_url": reverse("statement-cite", args=[statement.key]),
+            "cite_bib": reverse("statement-cite-bib", args=[statement.key]),
+            "cite_json": reverse("statement-cite-json", args=[statement.key]),
             "title": statement.title,
             "crumbs": [
                 ("Organisations", reverse("organisation-index")),
@@ -177,6 +179,8 @@ def resolution_detail(request, key):
             "language_name": codes.language_names().get(resolution.language, resolution.language),
             "citation": Citation(resolution, url, timezone.localdate()),
             "cite_url": reverse("resolution-cite", args=[resolution.key]),
+            "cite_bib": reverse("resolution-cite-bib", args=[resolution.key]),
+            "cite_json": reverse("resolution-cite-json", args=[resolution.key]),
             "title": resolution.title,
             "crumbs": [
                 ("Organisations", reverse("organisation-index")),
