@@ -1,7 +1,17 @@
 from django.urls import include, path
 from django.views.decorators.http import require_safe
 
-from .views import downloads, feeds, health, organisations, positions, search, texts, topics
+from .views import (
+    compare,
+    downloads,
+    feeds,
+    health,
+    organisations,
+    positions,
+    search,
+    texts,
+    topics,
+)
 from .views.pagecache import cached_page
 
 
@@ -28,6 +38,7 @@ urlpatterns = [
     page("resolutions/<slug:key>/", texts.resolution_detail, "resolution-detail"),
     page("positions/", positions.positions, "positions"),
     page("positions/facets/<slug:name>/", positions.positions_facet, "positions-facet"),
+    page("compare/", compare.compare, "compare"),
     page("search/", search.search, "search"),
     page("search/facets/<slug:name>/", search.search_facet, "search-facet"),
     # Whether this server answers now: never from a cache.
