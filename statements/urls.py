@@ -3,6 +3,7 @@ from django.views.decorators.http import require_safe
 
 from .views import (
     citations,
+    compare,
     downloads,
     feeds,
     health,
@@ -83,6 +84,7 @@ urlpatterns = [
     ),
     page("positions/", positions.positions, "positions"),
     page("positions/facets/<slug:name>/", positions.positions_facet, "positions-facet"),
+    page("compare/", compare.compare, "compare"),
     page("search/", search.search, "search"),
     page("search/facets/<slug:name>/", search.search_facet, "search-facet"),
     # Whether this server answers now: never from a cache.

@@ -89,6 +89,7 @@ def test_a_large_organisations_page_lists_its_recent_positions_and_links_to_all(
         statement = Statement.objects.create(
             key=key, organisation=big, title=f"Position paper number {n:03d}",
             text=f"Opening of {key}.\n\nMore of {key}.", date=dates[key], date_precision="day",
+            status="published",
         )  # fmt: skip
         statement.topics.set([topics[n % 30], topics[(n * 7) % 30]])
     html = html_of(client, "/organisations/big/")
