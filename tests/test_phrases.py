@@ -82,11 +82,15 @@ def texts():
     made = {}
     for key, text in TEXTS.items():
         made[key] = Statement.objects.create(
-            key=key, title=f"Speech {key}", text=text, organisation=un
+            key=key, title=f"Speech {key}", text=text, organisation=un, status="published"
         )
     for key, title in TITLES.items():
         made[key] = Statement.objects.create(
-            key=key, title=title, text="A short speech on debt.", organisation=un
+            key=key,
+            title=title,
+            text="A short speech on debt.",
+            organisation=un,
+            status="published",
         )
     Statement.objects.create(
         key="draft",

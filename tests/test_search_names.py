@@ -32,6 +32,7 @@ def statement(key, title, text, organisation, *, addressed_to=None, year=2015, t
         text=text,
         organisation=organisation,
         addressed_to=addressed_to,
+        status="published",
         language="en",
         kind="position_paper",
         date=datetime.date(year, 1, 1),

@@ -44,7 +44,9 @@ def un():
 
 
 def speech(un, key, text, title="A speech"):
-    return Statement.objects.create(key=key, title=title, text=text, organisation=un)
+    return Statement.objects.create(
+        key=key, title=title, text=text, organisation=un, status="published"
+    )
 
 
 def plain(snippet):

@@ -75,6 +75,7 @@ def archive():
             language="en",
             date=datetime.date(2020, 1, 1),
             date_precision="day",
+            status="published",
         )
         for key, (title, text) in texts().items()
     )
@@ -143,18 +144,18 @@ def test_british_and_american_spellings_find_the_same_texts(archive, british, am
 def test_phrases_and_names_in_either_spelling(archive):
     Statement.objects.create(
         key="child-gb", title="Child labour", text="On child labour.", language="en",
-        organisation=Organisation.objects.get(key="ngo"),
+        organisation=Organisation.objects.get(key="ngo"), status="published",
     )  # fmt: skip
     Statement.objects.create(
         key="child-us", title="Child labor", text="On child labor.", language="en",
-        organisation=Organisation.objects.get(key="ngo"),
+        organisation=Organisation.objects.get(key="ngo"), status="published",
     )  # fmt: skip
     ilo = Organisation.objects.create(
         key="ilo", name="International Labour Organization", short_name="ILO", kind="other"
     )
     Statement.objects.create(
         key="by-ilo", title="Convention report", text="Convention 182 is in force.",
-        language="en", organisation=ilo,
+        language="en", organisation=ilo, status="published",
     )  # fmt: skip
     assert keys(service.search_archive('"child labour"')) == {"child-gb", "child-us"}
     assert keys(service.search_archive('"child labor"')) == {"child-gb", "child-us"}
