@@ -17,7 +17,7 @@ from django.db import connections
 
 from .. import codes
 from ..codes import OrganisationKind, StatementKind
-from ..models import Organisation, PositionTotal
+from ..models import Organisation, PositionTotal, table
 from .params import canonical_query
 
 TYPE_CHOICES = [("statement", "Statements"), ("resolution", "Resolutions")]
@@ -185,10 +185,16 @@ class FacetEngine:
         """{id: (key, label, country, kind)} of these organisations, read once each."""
         missing = set(ids) - set(self._organisations)
         if missing:
-            for pk, key, name, short_name, country, kind in Organisation.objects.filter(
-                pk__in=missing
-            ).values_list("id", "key", "name", "short_name", "country", "kind"):
-                self._organisations[pk] = (key, short_name or name, country, kind)
+            # One array parameter, not one per id: a country's facet names thousands, and
+            # binding each cost more than reading them.
+            with connections[self.facts().db].cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id, key, name, short_name, country, kind FROM {table(Organisation)}"
+                    " WHERE id = ANY(%s)",
+                    [sorted(missing)],
+                )
+                for pk, key, name, short_name, country, kind in cursor.fetchall():
+                    self._organisations[pk] = (key, short_name or name, country, kind)
         return self._organisations
 
     def counts(self, name):
