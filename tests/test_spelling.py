@@ -57,6 +57,10 @@ def texts():
     )
     found["agricultural"] = ("Agricultural statistics", "Agricultural output grew.")
     found["wages"] = ("Wages", "Seasonal workers and their wage.")
+    # A typo that is itself a word ("teas" for "teams"), which no spelling help can see.
+    found["teams"] = ("Rescue", "Rescue teams reached the flooded harbour villages.")
+    found["teas"] = ("Exports", "Exports of teas and spices grew.")
+    found["harvest"] = ("Harvest", "The harvest grew after the flooded fields dried.")
     for i, (british, american) in enumerate(FIELD_PAIRS + SAMPLED_PAIRS):
         found[f"gb-{i}"] = (f"Minutes {i}", f"The meeting discussed {british} at length.")
         found[f"us-{i}"] = (f"Notes {i}", f"The meeting discussed {american} at length.")
@@ -170,3 +174,41 @@ def test_every_spelling_class_is_the_same_from_each_of_its_words():
             assert spelling.spellings(other) == spelt
     for british, american in BRITISH_ENGLISH_SPELLINGS.items():
         assert american in spelling.spellings(british)
+
+
+def test_a_query_no_text_holds_entire_is_searched_without_the_word_that_stops_it(client, archive):
+    # "teas" is a word (one text has it), so it is no misspelling; no text has all four words.
+    words = ["rescue", "teas", "flooded", "harbour"]
+    every = set.intersection(*(using(archive, w) for w in words))
+    assert not every
+    without_teas = set.intersection(*(using(archive, w) for w in words if w != "teas"))
+    assert without_teas == {"teams"}
+    results = service.search_archive("rescue teas flooded harbour")
+    assert results.missing == "teas" and results.corrected_from == "rescue teas flooded harbour"
+    assert keys(results) == without_teas
+    page = client.get("/search/", {"q": "rescue teas flooded harbour"}).content.decode()
+    assert "showing results without <del>teas</del>" in page
+    assert 'href="?q=rescue+teas+flooded+harbour&amp;exact=1"' in page
+    # The reader's own words, all of them, on request: nothing.
+    exact = service.search_archive("rescue teas flooded harbour", exact=True)
+    assert exact.count == 0 and not exact.missing
+    api = client.get("/api/search/", {"q": "rescue teas flooded harbour"}).json()
+    assert api["missing"] == "teas" and api["count"] == len(without_teas)
+
+
+def test_of_two_words_either_of_which_can_be_left_out_the_rarer_one_is(archive):
+    words = ["grew", "spices", "flooded"]
+    assert not set.intersection(*(using(archive, w) for w in words))
+    left_out = {w: set.intersection(*(using(archive, o) for o in words if o != w)) for w in words}
+    candidates = [w for w in words if left_out[w]]
+    assert sorted(candidates) == ["flooded", "spices"]
+    rarest = min(candidates, key=lambda w: len(using(archive, w)))
+    results = service.search_archive("grew spices flooded")
+    assert results.missing == rarest == "spices"
+    assert keys(results) == left_out[rarest]
+
+
+def test_two_words_that_no_text_holds_together_are_not_split(archive):
+    assert not using(archive, "spices") & using(archive, "harbour")
+    results = service.search_archive("spices harbour")
+    assert results.count == 0 and not results.missing

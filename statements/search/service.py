@@ -70,6 +70,7 @@ class SearchResults:
     facets: list = field(default_factory=list)
     years: list = field(default_factory=list)
     corrected_from: str = ""  # the reader's query, when results are shown for a correction
+    missing: str = ""  # the word left out, when results are shown without one of them
     suggestion: str = ""  # a correction offered as a link
     suggestion_count: int | None = None  # its results, counted as `count` is
     # One-click filters for the organisations and topics the query names beside other words.
@@ -172,8 +173,56 @@ def search_archive(raw, data=None, *, sort=SEARCH_DEFAULT_SORT, page=1, exact=Fa
 
     `data` holds the positions view's filter parameters (a QueryDict), applied through the
     same PositionFilterSet; it raises InvalidFilters for a bad value. `exact` turns off the
-    automatic correction of a misspelt query. Raises SearchPageError for a bad page."""
+    automatic correction of a misspelt query, and the search without one of its words when
+    no text has them all. Raises SearchPageError for a bad page."""
     data = filter_data(data)
+    results = corrected_search(raw, data, sort, page, exact, base_url)
+    if results.searched and not results.count and not results.message and not exact:
+        return without_one_word(results, data, page, base_url) or results
+    return results
+
+
+# A query of this many plain words or more that no text holds entire is searched without the
+# word that stops it (a typo that is another word, say: "teas" for "teams"); up to the most,
+# each left out in turn is a count.
+FEWEST_WORDS_TO_LEAVE_ONE_OUT = 3
+MOST_WORDS_TO_LEAVE_ONE_OUT = 6
+
+
+def without_one_word(results, data, page, base_url):
+    """The results for the reader's words less one, when all of them find nothing: of the
+    words whose leaving out finds something, the one fewest texts have alone (most likely
+    the misspelt one), as search engines show "Missing: word". None when there is none."""
+    groups = results.query.groups
+    plain = [g for g in groups if len(g) == 1 and not g[0].phrase and not g[0].negated]
+    if not FEWEST_WORDS_TO_LEAVE_ONE_OUT <= len(plain) <= MOST_WORDS_TO_LEAVE_ONE_OUT:
+        return None
+    found = []
+    for group in plain:
+        text, query, _message = prepare(text_without(groups, group))
+        if query is not None and (count := count_matches(query, data)):
+            found.append((group[0], count, text, query))
+    if not found:
+        return None
+    if len(found) > 1:  # usually one: leaving out a correct word still leaves the typo
+
+        def alone(term):
+            _text, query, _message = prepare(term.display)
+            return (count_matches(query, data) or 0) if query is not None else 0
+
+        found.sort(key=lambda f: (alone(f[0]), -f[1], f[0].text))
+    term, _count, text, query = found[0]
+    word = term.text
+    shown = SearchResults(raw=results.raw, sort=results.sort, text=text)
+    run(shown, query, data, page, base_url)
+    if not shown.count:
+        return None
+    shown.corrected_from, shown.missing = results.text, word
+    return shown
+
+
+def corrected_search(raw, data, sort, page, exact, base_url):
+    """The search of what was typed, or of its confident correction when that finds nothing."""
     sort = sort if sort in SEARCH_SORTS else SEARCH_DEFAULT_SORT
     results = SearchResults(raw=raw or "", sort=sort)
     text, query, message = prepare(raw)
