@@ -205,20 +205,20 @@ def without_one_word(results, data, page, base_url):
     if not found:
         return None
     if len(found) > 1:  # usually one: leaving out a correct word still leaves the typo
-
-        def alone(term):
-            _text, query, _message = prepare(term.display)
-            return (count_matches(query, data) or 0) if query is not None else 0
-
-        found.sort(key=lambda f: (alone(f[0]), -f[1], f[0].text))
+        found.sort(key=lambda f: (texts_with(f[0], data), -f[1], f[0].text))
     term, _count, text, query = found[0]
-    word = term.text
     shown = SearchResults(raw=results.raw, sort=results.sort, text=text)
     run(shown, query, data, page, base_url)
     if not shown.count:
         return None
-    shown.corrected_from, shown.missing = results.text, word
+    shown.corrected_from, shown.missing = results.text, term.text
     return shown
+
+
+def texts_with(term, data):
+    """How many results one term has alone under the filters."""
+    _text, query, _message = prepare(term.display)
+    return (count_matches(query, data) or 0) if query is not None else 0
 
 
 def corrected_search(raw, data, sort, page, exact, base_url):
