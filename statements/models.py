@@ -324,6 +324,9 @@ class TextQuerySet(models.QuerySet):
         return self.defer(*vector_fields(self.model))
 
 
+SHORT_TEXT_WORDS = 60  # a single recommendation or resolve is shorter; a statement's page longer
+
+
 class Text(models.Model):
     """What statements and resolutions share: a titled text, kept paragraph by paragraph
     (paragraphs are separated by one blank line), in a language, tagged with topics."""
@@ -353,6 +356,16 @@ class Text(models.Model):
     @property
     def paragraphs(self):
         return codes.paragraphs(self.text)
+
+    @property
+    def short_text(self):
+        """The whole text when it is one short paragraph, else "": such a text (one
+        recommendation, one resolve) leads its card, not a title that many such texts share
+        ("UPR recommendation by X to Y (session N)")."""
+        paragraphs = self.paragraphs
+        if len(paragraphs) == 1 and len(paragraphs[0].split()) <= SHORT_TEXT_WORDS:
+            return paragraphs[0]
+        return ""
 
     def normalise(self):
         self.text = codes.normalise_text(self.text)

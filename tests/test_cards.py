@@ -48,7 +48,9 @@ def card_of(html, key):
 
 
 def heading(card):
-    return plain(re.search(r"<h3[^>]*>(.*?)</h3>", card, re.S).group(1))
+    """The card's heading as read: inline marks (<mark>) add no space."""
+    inner = re.search(r"<h3[^>]*>(.*?)</h3>", card, re.S).group(1)
+    return plain(re.sub(r"</?mark>", "", inner))
 
 
 def test_a_short_texts_card_leads_with_its_text(client, archive):
@@ -77,6 +79,39 @@ def test_a_text_of_one_long_paragraph_leads_with_its_title(client, archive):
     )
     card = card_of(html_of(client, "/positions/?organisation=lo"), "long-one")
     assert heading(card) == UPR_TITLE
+
+
+def test_a_short_texts_search_result_leads_with_its_whole_text_highlighted(client, archive):
+    for number, text in enumerate(RECOMMENDATIONS):
+        archive.statement(f"upr-{number}", "lo", title=UPR_TITLE, text=text)
+    html = html_of(client, "/search/?q=trafficking")
+    card = card_of(html, "upr-1")
+    # The whole recommendation is the heading, with the searched word marked in it.
+    assert heading(card) == RECOMMENDATIONS[1]
+    assert "against <mark>trafficking</mark>" in card
+    seen = plain(re.sub(r"</?mark>", "", card))
+    assert UPR_TITLE in seen and seen.index(RECOMMENDATIONS[1]) < seen.index(UPR_TITLE)
+    # Not shown a second time as a passage below it.
+    assert seen.count("national action plan") == 1
+    # The other recommendations do not hold the word.
+    assert 'href="/statements/upr-0/"' not in html
+
+
+def test_a_quoted_phrase_is_marked_in_a_short_texts_search_result(client, archive):
+    archive.statement("upr-0", "lo", title=UPR_TITLE, text=RECOMMENDATIONS[0])
+    card = card_of(html_of(client, '/search/?q="forced labour protocol"'), "upr-0")
+    assert heading(card) == RECOMMENDATIONS[0]
+    assert "<mark>Forced Labour Protocol</mark>" in card
+
+
+def test_a_long_texts_search_result_leads_with_its_title_and_passages(client, archive):
+    archive.statement(
+        "long-answer", "lo", title="Answer on trafficking",
+        text="An opening paragraph.\n\nWe ask for a plan against trafficking in human beings.",
+    )  # fmt: skip
+    card = card_of(html_of(client, "/search/?q=plan"), "long-answer")
+    assert heading(card) == "Answer on trafficking"
+    assert "¶2" in card and "<mark>plan</mark>" in card
 
 
 def test_a_large_organisations_page_lists_its_recent_positions_and_links_to_all(client, archive):

@@ -751,7 +751,7 @@ def test_phrase_and_snippet_in_the_tail_of_a_very_long_text(client, corpus):
     results = run('"decent work deficit"')
     snippet = results.positions[0].snippets[0]
     assert snippet.paragraph == 1001
-    assert "<mark>deficit</mark>" in snippet.html
+    assert "<mark>decent work deficit</mark>" in snippet.html
     html = client.get("/search/", {"q": '"decent work deficit"'}).content.decode()
     assert 'href="/statements/long/#p1001"' in html
 

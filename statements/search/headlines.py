@@ -317,9 +317,22 @@ def passage_snippets(text, paragraph, headline, phrases=()):
     return (result or unplaced)[:SNIPPETS]
 
 
+def whole_text(text, headline, phrases=()):
+    """A short text whole, highlighted: every occurrence of the words the headline marked,
+    and of each quoted phrase word for word. Such a text leads its card."""
+    words = set(re.findall(f"{HIGHLIGHT_START}(.*?){HIGHLIGHT_STOP}", headline))
+    marks = [p for p in (phrase_pattern(phrases), term_pattern(words)) if p is not None]
+    text = "".join(c for c in text if c not in SENTINELS)
+    return highlighted(_marked_all(text, marks))
+
+
 def _marked_all(text, patterns):
     """The text with every match of any of the patterns between the sentinels."""
-    spans = sorted((m.start(), m.end()) for pattern in patterns for m in pattern.finditer(text))
+    # Of matches that start together, the longest (a quoted phrase over its words).
+    spans = sorted(
+        ((m.start(), m.end()) for pattern in patterns for m in pattern.finditer(text)),
+        key=lambda span: (span[0], -span[1]),
+    )
     out, at = [], 0
     for start, end in spans:
         if start < at:

@@ -30,7 +30,7 @@ from ..positions.params import (
 )
 from ..positions.results import Positions
 from .compile import NAME_SQL, CompiledQuery, compile_query, expand_names, phrase_words
-from .headlines import highlighted, passage_snippets, snippets
+from .headlines import highlighted, passage_snippets, snippets, whole_text
 from .parse import MAX_QUERY_CHARS, MAX_TERMS, WORD_RE, clean_query, normalise_name, parse_query
 from .retrieve import (
     MATCH_TIMEOUT_MS,
@@ -385,6 +385,8 @@ def _run(results, query, data, page, base_url):
         title, paragraph, body = found.get((position.type, position.object.pk), ("", None, ""))
         position.title_html = highlighted(title) if title else position.object.title
         position.snippets = passage_snippets(position.object.text, paragraph, body, phrases)
+        short = position.object.short_text
+        position.text_html = whole_text(short, body, phrases) if short else ""
     results.facets = positions.facets(base_url, results.extra, full_list_url=facet_list_url)
     results.years = [
         {

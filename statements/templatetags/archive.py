@@ -102,17 +102,3 @@ def facet_values(values, cap=None):
             for value in values
         )
     )
-
-
-SHORT_TEXT_WORDS = 60  # a single recommendation or resolve is shorter; a statement's page longer
-
-
-@register.filter
-def short_text(text):
-    """The whole text of a statement or resolution when it is one short paragraph, else "":
-    its card leads with the text, not with a title that many such texts share ("UPR
-    recommendation by X to Y (session N)")."""
-    paragraphs = text.paragraphs
-    if len(paragraphs) == 1 and len(paragraphs[0].split()) <= SHORT_TEXT_WORDS:
-        return paragraphs[0]
-    return ""
