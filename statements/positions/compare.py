@@ -35,6 +35,7 @@ SHOWN = 5  # newest positions listed per organisation (the rest: its positions v
 QUOTED = 10  # resolutions listed per organisation, the most quoted first
 SHARED_WORDS = 8  # the shortest run of words that counts as shared wording
 SHARED_TEXTS, SHARED_CHARS = 100, 50_000  # read per organisation for shared wording
+TEXTS_READ = 20  # texts read at a time until SHARED_CHARS are read
 SHARED_SHOWN = 20  # shared passages listed, the longest first
 TIMELINE_HEIGHT = 48  # each organisation's strip of the shared timeline
 
@@ -244,20 +245,26 @@ class Comparison:
         """The side's newest texts on the topic, within the bounds (SHARED_TEXTS, SHARED_CHARS),
         in that order: [(statement or resolution, text)]."""
         rows = self._rows(side, SHARED_TEXTS, sort="newest") if side.count else []
-        found = {}
-        for model in (Statement, Resolution):
-            kind = model._meta.model_name
-            ids = [pk for row_kind, pk, *_ in rows if row_kind == kind]
-            if ids:
-                texts = model.objects.filter(pk__in=ids).only("key", "title", "text")
-                found.update({(kind, t.pk): t for t in texts})
         texts, budget = [], SHARED_CHARS
-        for kind, pk, *_ in rows:
-            text = found.get((kind, pk))
-            if text is None or budget <= 0:
-                continue
-            texts.append((text, text.text[:budget]))
-            budget -= len(text.text)
+        # Read in batches, newest first, until the characters are spent: a few long texts
+        # fill the budget, and the rest of the hundred need not be read.
+        for at in range(0, len(rows), TEXTS_READ):
+            batch = rows[at : at + TEXTS_READ]
+            found = {}
+            for model in (Statement, Resolution):
+                kind = model._meta.model_name
+                ids = [pk for row_kind, pk, *_ in batch if row_kind == kind]
+                if ids:
+                    read = model.objects.filter(pk__in=ids).only("key", "title", "text")
+                    found.update({(kind, t.pk): t for t in read})
+            for kind, pk, *_ in batch:
+                text = found.get((kind, pk))
+                if text is None or budget <= 0:
+                    continue
+                texts.append((text, text.text[:budget]))
+                budget -= len(text.text)
+            if budget <= 0:
+                break
         return texts
 
     @cached_property
@@ -277,10 +284,10 @@ class Comparison:
 
 
 def grams_of(text, n=SHARED_WORDS):
-    """The text's words (case folded) as spans, and its word n-grams in order."""
-    spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
-    words = [text[a:b].casefold() for a, b in spans]
-    return spans, [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    """The text's word n-grams in order, case folded (built in C: zip over shifted lists)."""
+    words = WORD.findall(text)
+    words = " ".join(words).casefold().split(" ") if words else []
+    return list(zip(*(words[k:] for k in range(n)), strict=False))  # stops at the shortest
 
 
 def shared_passages(sides, pattern=None, n=SHARED_WORDS):
@@ -290,24 +297,39 @@ def shared_passages(sides, pattern=None, n=SHARED_WORDS):
     text object, paragraph number)])], one occurrence per side that has the wording (its first),
     the passage as the first of those sides wrote it. Each n-gram is hashed once per text and
     each passage reported once, however many texts repeat it."""
-    where = {}  # n-gram -> {side: (text index, n-gram index)}, its first place in each side
-    read = []
-    for s, texts in enumerate(sides):
+    grams = [[grams_of(text, n) for _obj, text in texts] for texts in sides]
+    # The n-grams two sides or more share, by set intersections: most compared texts share
+    # none, and then no n-gram is looked at one by one.
+    of_side = [set().union(*texts) for texts in grams]
+    common = set()
+    for a in range(len(of_side)):
+        for b in range(a + 1, len(of_side)):
+            common |= of_side[a] & of_side[b]
+    where = {}  # shared n-gram -> {side: (text index, n-gram index)}, its first place in each
+    read = []  # for each side, each text's (word spans, n-grams), or None if it shares nothing
+    for s, texts in enumerate(grams):
         read.append([])
-        for t, (_obj, text) in enumerate(texts):
-            spans, grams = grams_of(text, n)
-            read[s].append((spans, grams))
-            for i, gram in enumerate(grams):
-                where.setdefault(gram, {}).setdefault(s, (t, i))
+        for t, text_grams in enumerate(texts):
+            if common.isdisjoint(text_grams):
+                read[s].append(None)
+                continue
+            spans = [m.span() for m in WORD.finditer(sides[s][t][1])]
+            read[s].append((spans, text_grams))
+            for i, gram in enumerate(text_grams):
+                if gram in common:
+                    where.setdefault(gram, {}).setdefault(s, (t, i))
     found, reported = [], set()
 
     def owned(gram, s):
         # Reported from the first side that wrote it, once.
-        sides_of = where[gram]
-        return len(sides_of) > 1 and min(sides_of) == s and gram not in reported
+        sides_of = where.get(gram)
+        return sides_of is not None and min(sides_of) == s and gram not in reported
 
     for s, texts in enumerate(read):
-        for t, (spans, grams) in enumerate(texts):
+        for t, text_read in enumerate(texts):
+            if text_read is None:
+                continue
+            spans, grams = text_read
             i = 0
             while i < len(grams):
                 if not owned(grams[i], s):
