@@ -737,12 +737,13 @@ class ArchiveVersion(models.Model):
         return f"version {self.number} of {self.changed:%Y-%m-%d %H:%M:%S}"
 
     @classmethod
-    def current(cls):
-        """The archive's version now, as a short string that changes with every change, and
-        the time of that change (None before the first). The time is part of the string:
-        after a flush the numbers start again, the times do not."""
+    def current(cls, using=None):
+        """The archive's version now (on the database `using`, else the one reads go to), as a
+        short string that changes with every change, and the time of that change (None before
+        the first). The time is part of the string: after a flush the numbers start again,
+        the times do not."""
         # Read on every page, cached or not: plain SQL, not a query the ORM compiles each time.
-        with connections[router.db_for_read(cls)].cursor() as cursor:
+        with connections[using or router.db_for_read(cls)].cursor() as cursor:
             cursor.execute(f"SELECT number, changed FROM {table(cls)} WHERE id = 1")
             row = cursor.fetchone()
         if row is None:

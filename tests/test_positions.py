@@ -270,6 +270,27 @@ def test_facet_links_toggle_their_value(client, archive):
     assert followed.context["count"] == lo.count
 
 
+def test_a_renamed_or_moved_organisation_shows_at_once_in_the_facets(client, archive):
+    def organisation_facets():
+        facets = {f.name: f for f in client.get("/positions/").context["facets"]}
+        names = {v.value: v.label for v in facets["organisation"].values}
+        countries = {v.value: v.count for v in facets["country"].values}
+        return names, countries
+
+    names, countries = organisation_facets()
+    lo = Organisation.objects.get(key="lo")
+    before = countries.get(lo.country, 0)
+    lo.name, lo.short_name, lo.country = "Landsorganisasjonen", "LO Norge", "IS"
+    lo.save()
+    names, countries = organisation_facets()
+    assert names["lo"] == "LO Norge"
+    positions = (
+        Statement.objects.published().filter(organisation=lo).count()
+        + Resolution.objects.filter(congress__organisation=lo).count()
+    )
+    assert countries["IS"] == positions and countries.get("NO", 0) == before - positions
+
+
 def test_total_count_and_timeline_follow_the_selection(client, archive):
     response = client.get("/positions/?organisation=lo")
     expected = [i for i in archive.items if matches(i, organisation=["lo"])]

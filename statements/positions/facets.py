@@ -12,12 +12,13 @@ from one pass over the selection's PositionFacts, one narrow row per public posi
 whose own parameter is in the selection needs its counts again without it."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import connections
 
 from .. import codes
 from ..codes import OrganisationKind, StatementKind
-from ..models import Organisation, PositionTotal, table
+from ..models import ArchiveVersion, Organisation, PositionTotal, table
 from .params import canonical_query
 
 TYPE_CHOICES = [("statement", "Statements"), ("resolution", "Resolutions")]
@@ -50,6 +51,28 @@ def facet_labels():
         "kind": dict(StatementKind.choices),
         "language": codes.language_names(),
     }
+
+
+_directories = {}  # database alias -> (archive version, directory)
+
+
+def organisation_directory(db):
+    """{id: (key, label, country, kind)} of every organisation, read once per archive version
+    in each process: a country's facet names thousands of organisations on every page, and
+    any change to the archive moves the version on, so no page reads a stale name."""
+    version, _changed = ArchiveVersion.current(using=db)
+    cached = _directories.get(db)
+    if cached is None or cached[0] != version:
+        with connections[db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, key, name, short_name, country, kind FROM {table(Organisation)}"
+            )
+            directory = {
+                pk: (key, short_name or name, country, kind)
+                for pk, key, name, short_name, country, kind in cursor.fetchall()
+            }
+        cached = _directories[db] = (version, directory)
+    return cached[1]
 
 
 @dataclass
@@ -95,7 +118,7 @@ class FacetEngine:
 
     def __init__(self, facts, scope, params, tree):
         self.facts, self.scope, self.params, self.tree = facts, scope, params, tree
-        self._tallies, self._organisations = {}, {}
+        self._tallies = {}
 
     def tally(self, skip=None):
         """{facet: {(type, value): count}} under the selection without `skip`, cached."""
@@ -181,21 +204,10 @@ class FacetEngine:
         rows = PositionTotal.objects.filter(scope="", facet=facet, type=kind)
         return dict(rows.values_list("value", "count"))
 
-    def organisations(self, ids):
-        """{id: (key, label, country, kind)} of these organisations, read once each."""
-        missing = set(ids) - set(self._organisations)
-        if missing:
-            # One array parameter, not one per id: a country's facet names thousands, and
-            # binding each cost more than reading them.
-            with connections[self.facts().db].cursor() as cursor:
-                cursor.execute(
-                    f"SELECT id, key, name, short_name, country, kind FROM {table(Organisation)}"
-                    " WHERE id = ANY(%s)",
-                    [sorted(missing)],
-                )
-                for pk, key, name, short_name, country, kind in cursor.fetchall():
-                    self._organisations[pk] = (key, short_name or name, country, kind)
-        return self._organisations
+    @cached_property
+    def organisations(self):
+        """{id: (key, label, country, kind)} of every organisation."""
+        return organisation_directory(self.facts().db)
 
     def counts(self, name):
         """{value: (label, count, depth)} for one facet."""
@@ -212,7 +224,7 @@ class FacetEngine:
         labels = facet_labels().get(name, {})
         if name in ORGANISATION_FACETS:
             per_organisation = self.values("organisation", skip=name)
-            organisations = self.organisations({int(pk) for _kind, pk in per_organisation})
+            organisations = self.organisations
             found = []
             for (_kind, pk), n in per_organisation.items():
                 key, label, country, org_kind = organisations[int(pk)]
