@@ -1,13 +1,18 @@
 """Shared test set-up. Tests run against the real PostgreSQL that DATABASE_URL names
 (./dev test starts a private cluster when it is unset); pytest-django creates test_<name>."""
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps as installed_apps
+from django.contrib.auth.models import Group
 from django.core.cache import caches
+from django.db import connection
 
 from tests.verifying_cache import VerifyingCache
 
+ROLES = importlib.import_module("statements.migrations.0019_roles_and_drafts")
 CORPORA_VARIABLE = "ARCHIVE_CORPORA"
 left_out = []
 
@@ -68,3 +73,13 @@ def first_difference(kept, new):
     at = next((i for i, (a, b) in enumerate(zip(kept, new, strict=False)) if a != b), None)
     at = min(len(kept), len(new)) if at is None else at
     return f"kept {kept[at - 80 : at + 80]!r}, now {new[at - 80 : at + 80]!r}"
+
+
+@pytest.fixture
+def roles(db):
+    """The Editors and Reviewers groups as migration 0019 made them. A transactional test
+    elsewhere in the suite flushes every table, groups included; the migration's own step
+    makes them again."""
+    if Group.objects.filter(name__in=["Editors", "Reviewers"]).count() < 2:
+        with connection.schema_editor() as schema_editor:
+            ROLES.create_roles(installed_apps, schema_editor)

@@ -2,10 +2,7 @@
 Editors add and change, and their statements stay drafts; Reviewers also publish, unpublish
 and delete; neither manages users or groups."""
 
-import importlib
-
 import pytest
-from django.apps import apps as installed_apps
 from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -17,7 +14,6 @@ from tests.test_admin import errors_of, form_data, post_form, url
 
 pytestmark = pytest.mark.django_db
 
-ROLES = importlib.import_module("statements.migrations.0019_roles_and_drafts")
 EDITED = [
     "organisation",
     "affiliation",
@@ -29,15 +25,6 @@ EDITED = [
 ]
 # What an editor may delete: rows entered inside another object's form.
 EDITOR_DELETES = {"affiliation", "quotation"}
-
-
-@pytest.fixture
-def roles():
-    """The groups as migration 0019 made them. A transactional test elsewhere in the suite
-    flushes every table, groups included; the migration's own step makes them again."""
-    if Group.objects.filter(name__in=["Editors", "Reviewers"]).count() < 2:
-        with connection.schema_editor() as schema_editor:
-            ROLES.create_roles(installed_apps, schema_editor)
 
 
 @pytest.fixture

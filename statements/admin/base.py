@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from reversion.models import Version
 
 from .. import codes, history
@@ -64,6 +64,22 @@ class OrganisationKindFilter(admin.ChoicesFieldListFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.title = "organisation's kind"
+
+
+# List columns ------------------------------------------------------------------------------
+
+# A list shows a long title on a line or two, beside its other columns on a 1,280 px screen
+# (static/editor.css wraps the cells).
+LIST_TITLE_LENGTH = 90
+
+
+def shortened(text, length=LIST_TITLE_LENGTH):
+    """A list cell's text cut at about `length` characters with "…", the whole text in its
+    tooltip (the title attribute) when it was cut."""
+    short = Truncator(text).chars(length)
+    if short == text:
+        return text
+    return format_html('<span title="{}">{}</span>', text, short)
 
 
 # Filters -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from .base import (
     is_changelist,
     lean_changelist,
     long_fields,
+    shortened,
 )
 
 
@@ -28,15 +29,7 @@ class ResolutionInline(EditorFormMixin, admin.StackedInline):
 
 @admin.register(Congress)
 class CongressAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
-    list_display = [
-        "name",
-        "organisation",
-        "year",
-        "place",
-        "start_date",
-        "end_date",
-        "resolution_count",
-    ]
+    list_display = ["name", "organisation", "year", "place", "dates", "resolution_count"]
     list_filter = [("organisation", admin.RelatedOnlyFieldListFilter), "year"]
     list_select_related = ["organisation"]
     search_fields = [
@@ -57,6 +50,11 @@ class CongressAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
         if is_changelist(request):
             queryset = queryset.annotate(resolution_total=count_rows(Resolution, "congress"))
         return queryset
+
+    @admin.display(description="dates", ordering="start_date")
+    def dates(self, congress):
+        days = [str(day) for day in (congress.start_date, congress.end_date) if day]
+        return " \N{EN DASH} ".join(dict.fromkeys(days)) or "-"
 
     @admin.display(description="resolutions", ordering="resolution_total")
     def resolution_count(self, congress):
@@ -96,7 +94,9 @@ class QuotedInInline(EditorFormMixin, admin.TabularInline):
 
 @admin.register(Resolution)
 class ResolutionAdmin(HistoryMixin, FullTextSearchMixin, EditorFormMixin, admin.ModelAdmin):
-    list_display = ["title", "congress", "organisation", "year", "kind", "section", "language"]
+    # The congress's name says its organisation and year (filters for both are beside the
+    # list), and titles are cut short: the list fits a 1,280 px screen.
+    list_display = ["title_display", "congress", "kind", "section", "language"]
     list_filter = [
         "kind",
         ("congress__organisation", admin.RelatedOnlyFieldListFilter),
@@ -126,10 +126,6 @@ class ResolutionAdmin(HistoryMixin, FullTextSearchMixin, EditorFormMixin, admin.
     def get_changelist(self, request, **kwargs):
         return lean_changelist(Resolution)
 
-    @admin.display(description="organisation", ordering="congress__organisation__name")
-    def organisation(self, resolution):
-        return resolution.congress.organisation.label
-
-    @admin.display(description="year", ordering="congress__year")
-    def year(self, resolution):
-        return resolution.congress.year
+    @admin.display(description="title", ordering="title")
+    def title_display(self, resolution):
+        return shortened(resolution.title)

@@ -45,7 +45,7 @@ class IncomingAffiliationInline(EditorFormMixin, admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(HistoryMixin, ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
-    list_display = ["name", "short_name", "key", "country", "kind", "parent"]
+    list_display = ["name", "short_name", "country", "kind", "parent"]
     list_display_links = ["name"]
     list_filter = ["kind", CountryFilter, TopLevelFilter]
     list_select_related = ["parent"]
@@ -62,7 +62,9 @@ class OrganisationAdmin(HistoryMixin, ProtectedTagsMixin, EditorFormMixin, admin
 
 @admin.register(Affiliation)
 class AffiliationAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
-    list_display = ["__str__", "organisation", "relation", "target", "since", "until"]
+    # "LO member of ITUC" says the organisation, relation and target (each a filter or a
+    # search beside the list) in one link.
+    list_display = ["__str__", "since", "until"]
     list_filter = ["relation", ("organisation", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organisation", "target"]
     search_fields = [

@@ -20,6 +20,7 @@ from .base import (
     full_text_query,
     lean_changelist,
     long_fields,
+    shortened,
 )
 from .intake import StatementIntake
 
@@ -47,12 +48,12 @@ class QuotationInline(EditorFormMixin, admin.StackedInline):
 @admin.register(Statement)
 class StatementAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
     form = StatementForm
+    # One column for who wrote to whom, and titles cut short: the list fits a 1,280 px screen.
     list_display = [
-        "title",
-        "organisation_label",
+        "title_display",
+        "organisation_addressee",
         "kind",
         "date_display",
-        "addressed_to",
         "language",
         "status",
     ]
@@ -137,9 +138,15 @@ class StatementAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
             matches |= Q(organisation__in=organisations) | Q(addressed_to__in=organisations)
         return queryset.filter(matches), False
 
-    @admin.display(description="organisation", ordering="organisation__name")
-    def organisation_label(self, statement):
-        return statement.organisation.label
+    @admin.display(description="title", ordering="title")
+    def title_display(self, statement):
+        return shortened(statement.title)
+
+    @admin.display(description="organisation → addressee", ordering="organisation__name")
+    def organisation_addressee(self, statement):
+        if statement.addressed_to is None:
+            return statement.organisation.label
+        return f"{statement.organisation.label} → {statement.addressed_to.label}"
 
     @admin.display(description="date", ordering="date")
     def date_display(self, statement):
@@ -171,7 +178,7 @@ class StatementAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
 @admin.register(Quotation)
 class QuotationAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
     form = QuotationForm
-    list_display = ["statement", "resolution", "excerpt_start"]
+    list_display = ["statement_title", "resolution_title", "excerpt_start"]
     list_filter = [
         ("resolution__congress", admin.RelatedOnlyFieldListFilter),
         ("statement__organisation", admin.RelatedOnlyFieldListFilter),
@@ -194,6 +201,14 @@ class QuotationAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
             *long_fields(Resolution, "resolution"),
             keep=["excerpt"],
         )
+
+    @admin.display(description="statement", ordering="statement__title")
+    def statement_title(self, quotation):
+        return shortened(quotation.statement.title)
+
+    @admin.display(description="resolution", ordering="resolution__title")
+    def resolution_title(self, quotation):
+        return shortened(quotation.resolution.title)
 
     @admin.display(description="excerpt")
     def excerpt_start(self, quotation):

@@ -26,7 +26,7 @@ class AliasInline(EditorFormMixin, admin.TabularInline):
 @admin.register(Topic)
 class TopicAdmin(HistoryMixin, ProtectedTagsMixin, EditorFormMixin, admin.ModelAdmin):
     form = TopicForm
-    list_display = ["name", "key", "parent", "alias_list", "statement_count", "resolution_count"]
+    list_display = ["name", "parent", "alias_list", "statement_count", "resolution_count"]
     list_filter = [TopLevelFilter, ("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]
     search_fields = ["name", "key", "aliases__name", "description"]
