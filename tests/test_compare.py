@@ -328,12 +328,25 @@ def test_filters_of_the_positions_view(client, archive):
 
 def test_entry_points_link_to_the_form(client, archive):
     topic_page = client.get(f"/topics/{THB}/").content.decode()
-    assert f'href="/compare/?topic={THB}&amp;"' in topic_page
+    assert f'href="/compare/?topic={THB}"' in topic_page
     organisation_page = client.get("/organisations/ituc/").content.decode()
     assert 'href="/compare/?organisation=ituc"' in organisation_page
     positions = client.get(f"/positions/?topic={THB}&organisation=ituc&organisation=lo")
     assert f'href="/compare/?topic={THB}&amp;organisation=ituc&amp;organisation=lo"' in (
         positions.content.decode()
+    )
+    # Every filter of the page goes along: the path's own, the query's and the sort; not the
+    # page number.
+    topic_page = client.get(f"/topics/{THB}/?country=NO&kind=answer&year_from=2009&sort=oldest")
+    assert (
+        f'href="/compare/?topic={THB}&amp;country=NO&amp;kind=answer&amp;year_from=2009'
+        '&amp;sort=oldest"'
+    ) in topic_page.content.decode()
+    permalink = client.get(f"/organisations/lo/topics/{THB}/?year_to=2011&page=1")
+    permalink = client.get(permalink["Location"]) if permalink.status_code == 301 else permalink
+    assert (
+        f'href="/compare/?topic={THB}&amp;organisation=lo&amp;year_to=2011"'
+        in permalink.content.decode()
     )
     # Each opens the form, with its own choice made and nothing yet compared.
     for url, topic, chosen in [
