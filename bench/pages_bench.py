@@ -9,7 +9,12 @@ it, imports demo/archive.jsonl and ../shared/corpora/upr-recommendations.jsonl.g
 at the end. With --database it serves that database as it is (say, a synthetic archive written
 by bench/synthetic.py and analyzed), and reads from it which pages to ask for: the largest
 topic, the root topic with the most below it, the largest organisation and its commonest topic,
-and search words in the bands of bench/search_bench.py.
+and search words in the bands of bench/search_bench.py. Either way the compare pages are chosen
+from the database served: the two organisations with the most statements on the largest topic
+(also under years), and the four with the most on that root topic.
+
+`--only compare` measures the compare pages alone. Set DJANGO_PAGE_CACHE_SECONDS=0 to time
+renders: with the page cache on, every timed request after the warm-up is a cache hit.
 
 It starts `manage.py runserver --noreload` on a free port of 127.0.0.1 (DEBUG off, static files
 collected), and requests each page `--repeat` times, one request at a time, after one warm-up.
@@ -161,6 +166,61 @@ def archive_pages(url):
     }
 
 
+def compare_pages(url):
+    """The compare page (issue 12), on organisations chosen from the archive itself so that
+    they exist at any size: the two with the most statements on the largest topic (and the
+    same under years), and the four with the most on the root topic with the most below it
+    (its sub-topics included, as the page counts them)."""
+    with psycopg.connect(url) as conn:
+        largest_topic, largest_id = conn.execute(
+            "SELECT t.key, t.id FROM statements_statement_topics x JOIN statements_topic t"
+            " ON t.id = x.topic_id GROUP BY t.key, t.id ORDER BY count(*) DESC, t.key LIMIT 1"
+        ).fetchone()
+        root, root_id = conn.execute(
+            "SELECT p.key, p.id FROM statements_topic p JOIN statements_topic c"
+            " ON c.parent_id = p.id JOIN statements_statement_topics x ON x.topic_id = c.id"
+            " WHERE p.parent_id IS NULL GROUP BY p.key, p.id ORDER BY count(*) DESC, p.key"
+            " LIMIT 1"
+        ).fetchone()
+
+        def most(topic_ids, n):
+            return [
+                key
+                for (key,) in conn.execute(
+                    "SELECT o.key FROM statements_statement s JOIN statements_organisation o"
+                    " ON o.id = s.organisation_id WHERE s.status = 'published' AND EXISTS"
+                    " (SELECT 1 FROM statements_statement_topics x WHERE x.statement_id = s.id"
+                    " AND x.topic_id = ANY(%s)) GROUP BY o.key ORDER BY count(*) DESC, o.key"
+                    " LIMIT %s",
+                    [topic_ids, n],
+                )
+            ]
+
+        below_root = [root_id] + [
+            pk
+            for (pk,) in conn.execute(
+                "SELECT id FROM statements_topic WHERE parent_id = %s", [root_id]
+            )
+        ]
+        two = most([largest_id], 2)
+        four = most(below_root, 4)
+    if len(two) < 2 or len(four) < 4:
+        # Fewer would be the form, not a comparison: timed, but not what the name says.
+        raise SystemExit(f"too few organisations to compare: {two} on {largest_topic}, {four}")
+
+    def url_of(topic, organisations, extra=""):
+        chosen = "".join(f"&organisation={key}" for key in organisations)
+        return f"/compare/?topic={topic}{chosen}{extra}"
+
+    return {
+        f"compare two largest on {largest_topic}": url_of(largest_topic, two),
+        f"compare two largest on {largest_topic}, 2010-2015": url_of(
+            largest_topic, two, "&year_from=2010&year_to=2015"
+        ),
+        f"compare four on root {root}": url_of(root, four),
+    }
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -207,7 +267,8 @@ def main():
             create_database(url, name)
             manage(database, "migrate", "--noinput")
             manage(database, "import_archive", str(ROOT / "demo" / "archive.jsonl"), str(UPR))
-            pages = DEMO_PAGES
+            pages = dict(DEMO_PAGES)
+        pages.update(compare_pages(database))
         if args.only:
             pages = {name: path for name, path in pages.items() if args.only in name}
         static_root = tempfile.mkdtemp(prefix="archive-static-")

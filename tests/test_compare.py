@@ -328,12 +328,25 @@ def test_filters_of_the_positions_view(client, archive):
 
 def test_entry_points_link_to_the_form(client, archive):
     topic_page = client.get(f"/topics/{THB}/").content.decode()
-    assert f'href="/compare/?topic={THB}&amp;"' in topic_page
+    assert f'href="/compare/?topic={THB}"' in topic_page
     organisation_page = client.get("/organisations/ituc/").content.decode()
     assert 'href="/compare/?organisation=ituc"' in organisation_page
     positions = client.get(f"/positions/?topic={THB}&organisation=ituc&organisation=lo")
     assert f'href="/compare/?topic={THB}&amp;organisation=ituc&amp;organisation=lo"' in (
         positions.content.decode()
+    )
+    # Every filter of the page goes along: the path's own, the query's and the sort; not the
+    # page number.
+    topic_page = client.get(f"/topics/{THB}/?country=NO&kind=answer&year_from=2009&sort=oldest")
+    assert (
+        f'href="/compare/?topic={THB}&amp;country=NO&amp;kind=answer&amp;year_from=2009'
+        '&amp;sort=oldest"'
+    ) in topic_page.content.decode()
+    permalink = client.get(f"/organisations/lo/topics/{THB}/?year_to=2011&page=1")
+    permalink = client.get(permalink["Location"]) if permalink.status_code == 301 else permalink
+    assert (
+        f'href="/compare/?topic={THB}&amp;organisation=lo&amp;year_to=2011"'
+        in permalink.content.decode()
     )
     # Each opens the form, with its own choice made and nothing yet compared.
     for url, topic, chosen in [
@@ -359,14 +372,46 @@ def test_entry_points_link_to_the_form(client, archive):
 # Bad input ------------------------------------------------------------------------------
 
 
-def test_one_organisation_is_a_form_error(client, archive):
-    page = read(client, f"/compare/?topic={THB}&organisation=lo", status=400)
-    error = next(page.all("p", "form-error"))
-    assert error.text == "Choose from 2 to 4 organisations to compare: only one was chosen."
-    # Nothing chosen is lost.
+def test_one_organisation_explains_and_offers_the_others(client, archive):
+    url = f"/compare/?topic={THB}&organisation=lo&year_from=2009"
+    page = read(client, url)  # a page, not an error
+    assert next(page.all("h1")).text == "Compare organisations on a topic"
+    assert not list(page.all("section", "compare-side"))
+    assert not list(page.all("p", "form-error"))
+    notice = next(page.all("section", "compare-notice"))
+    assert next(notice.all("h2")).text == "Add another organisation to compare"
+    assert "A comparison needs 2 to 4 organisations; only LO is chosen." in notice.text
+    # The others with positions on the topic under the selection, the most first, each a link
+    # to the comparison with it added, the rest of the selection kept.
+    counts = {}
+    for row in archive:
+        if row["type"] != "organisation" or row["key"] == "lo":
+            continue
+        n = len(positions_on(archive, row["key"], THB, year_from=2009))
+        if n:
+            counts[row["short_name"]] = (n, row["key"])
+    assert counts == {"ITUC": (2, "ituc")}
+    links = [
+        (a.text, a.attrs["href"]) for a in next(notice.all("ul", "compare-additions")).all("a")
+    ]
+    assert links == [
+        (
+            f"Compare LO with {name}",
+            f"/compare/?topic={THB}&organisation=lo&organisation={key}&year_from=2009",
+        )
+        for name, (_n, key) in sorted(counts.items(), key=lambda item: -item[1][0])
+    ]
+    added = read(client, links[0][1])
+    assert next(added.all("h1")).text == "LO and ITUC on Trafficking in human beings"
+    # Nothing chosen is lost in the form.
     selects = list(next(page.all("form", "compare-form")).all("select"))
     assert [o.attrs["value"] for o in selects[1].all("option") if "selected" in o.attrs] == ["lo"]
     assert [o.attrs["value"] for o in selects[0].all("option") if "selected" in o.attrs] == [THB]
+    # With none to add, it says so.
+    page = read(client, f"/compare/?topic={THB}&organisation=lo&country=NO")
+    notice = next(page.all("section", "compare-notice"))
+    assert "No other organisation has positions under this selection." in notice.text
+    assert not list(notice.all("a"))
 
 
 def test_five_organisations_is_a_form_error(client, archive):

@@ -2,10 +2,12 @@
 four), with any filter of the positions view. A permalink: the query string is the selection,
 in canonical form (another form is redirected to it).
 
-Without a topic, or without any organisation, the page is the form that chooses them (the
-topic and organisation pages link to it with their own key filled in). A chosen topic with one
-organisation, or more than four, is a form error (400) on the same form, everything chosen
-kept; an unknown or malformed value is the positions view's 400 page."""
+Without a topic, or with fewer than two organisations, the page is the form that chooses them
+(the topic, organisation and positions pages link to it with their whole selection filled in);
+with a topic and one organisation it says that a comparison needs two to four and offers the
+organisations with the most positions under the selection, each a link that adds it. More than
+four is a form error (400) on the same form, everything chosen kept; an unknown or malformed
+value is the positions view's 400 page."""
 
 from urllib.parse import parse_qsl
 
@@ -31,6 +33,7 @@ from ..positions.results import Positions
 from .positions import bad_request, permalink_applies
 
 CANDIDATES = 60  # organisations offered in the form: the most positions under the selection
+ADDITIONS = 8  # with one organisation chosen, those offered as links that add them
 # Kept as they are by the form (its own fields are topic, organisation and the years).
 OWN_FIELDS = ("topic", "organisation", "year_from", "year_to")
 CARRIED = [name for name in (*FILTER_PARAMETERS, "sort") if name not in OWN_FIELDS]
@@ -52,13 +55,13 @@ def compare(request):
     chosen = len(params.get("organisation", []))
     ctx = form_context(selection, params)
     ctx.update(canonical_path=request.path + query, crumbs=[("Compare", None)])
-    if not params.get("topic") or not chosen:
-        if chosen > COMPARED_MAX:
-            return refused(request, ctx, chosen)
-        ctx["title"] = "Compare organisations on a topic"
-        return render(request, "compare/page.html", ctx)
-    if not COMPARED_MIN <= chosen <= COMPARED_MAX:
+    if chosen > COMPARED_MAX:
         return refused(request, ctx, chosen)
+    if not params.get("topic") or chosen < COMPARED_MIN:
+        ctx["title"] = "Compare organisations on a topic"
+        if params.get("topic") and chosen:
+            ctx.update(too_few(selection, params, ctx["candidates"]))
+        return render(request, "compare/page.html", ctx)
 
     comparison = Comparison(selection)
     for side in comparison.sides:
@@ -78,12 +81,34 @@ def chosen_order(keys):
     return list(dict.fromkeys(key.strip() for key in keys if key.strip()))
 
 
+def too_few(selection, params, candidates):
+    """With a topic and one organisation: its label, and the organisations with the most
+    positions under the selection (others than it), each with the address of the comparison
+    that adds it."""
+    chosen = params["organisation"]
+    labels = {o.key: o.label for o in selection.form.cleaned_data["organisation"]}
+    ranked = sorted(
+        (c for c in candidates if c[0] not in chosen and c[2]), key=lambda c: (-c[2], c[1].lower())
+    )
+    return {
+        "chosen_labels": [labels[key] for key in chosen if key in labels],
+        "additions": [
+            (
+                label,
+                count,
+                reverse("compare") + canonical_query({**params, "organisation": [*chosen, key]}),
+            )
+            for key, label, count in ranked[:ADDITIONS]
+        ],
+    }
+
+
 def refused(request, ctx, chosen):
-    """The form again, with what is wrong with the number of organisations."""
+    """The form again, with what is wrong with the number of organisations (too many)."""
     ctx["title"] = "Compare organisations on a topic"
     ctx["organisation_error"] = (
         f"Choose from {COMPARED_MIN} to {COMPARED_MAX} organisations to compare: "
-        f"{'only one was' if chosen == 1 else f'{chosen} were'} chosen."
+        f"{chosen} were chosen."
     )
     return render(request, "compare/page.html", ctx, status=400)
 

@@ -15,7 +15,7 @@ from ..positions.filterset import OrganisationFilterSet, PositionFilterSet
 from ..positions.params import FilterError, canonical_query, count_cap, without_blanks
 from ..positions.results import Positions
 from .open_data import open_data_links
-from .positions import bad_request, linked_timeline
+from .positions import bad_request, compare_url, linked_timeline
 from .topics import published_statement_count
 
 ORGANISATIONS_PER_PAGE = 50
@@ -138,6 +138,7 @@ def organisation_detail(request, key):
             "topics": topic_links[:TOPICS_SHOWN],
             "more_topics": topic_links[TOPICS_SHOWN:],
             "recent": positions.page(1).object_list[:RECENT],
+            "compare_url": compare_url({"organisation": [organisation.key]}),
             "all_positions_url": reverse("positions")
             + canonical_query({"organisation": [organisation.key]}),
             # The timeline's grouped counts already hold both totals.

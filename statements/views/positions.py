@@ -125,6 +125,7 @@ def render_positions(request, template, *, fixed=None, context=None, crumbs=None
         "canonical_path": canonical,
         "crumbs": crumbs or [],
         "open_data": open_data_links("positions", params),
+        "compare_url": compare_url(params),
         **context,
     }
     if request.headers.get("X-Fragment") == RESULTS_FRAGMENT:
@@ -143,6 +144,12 @@ def linked_timeline(positions, base_url, fixed=()):
         bar.url = base_url + canonical_query(params)
     timeline.linked = True
     return timeline
+
+
+def compare_url(params):
+    """The compare page of the whole selection: every filter, the path's own (a topic page's
+    topic, a permalink's organisation and topic) and the sort; only the page left out."""
+    return reverse("compare") + canonical_query({k: v for k, v in params.items() if k != "page"})
 
 
 def positions_facet_url(name):
