@@ -185,6 +185,23 @@ def test_a_ticked_passage_needs_a_resolution_and_a_key_must_be_free(editor, demo
     assert counts() == before
 
 
+def test_a_ticked_passage_is_checked_against_its_resolutions_text(editor, demo):
+    """Each of the two passages is given the other's resolution: neither text holds it."""
+    review = upload(editor, "lo-answer.txt", SOURCE.read_bytes())
+    data = form_data(review)
+    first, second = data["passages-0-resolution"], data["passages-1-resolution"]
+    assert first and second and first != second
+    before = counts()
+    response = create_draft(
+        editor, review, **{"passages-0-resolution": second, "passages-1-resolution": first}
+    )
+    errors = errors_on(response)
+    for pk in (first, second):
+        name = str(Resolution.objects.get(pk=pk))
+        assert any(f"not in the text of the resolution “{name}”" in e for e in errors)
+    assert counts() == before
+
+
 # Bad files ----------------------------------------------------------------------------------
 
 TITLE, PARAGRAPHS = "A title", ["One paragraph of text."]

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .. import codes, intake
+from .. import codes, intake, passages
 from ..forms import DUPLICATE_QUOTATION, StatementForm, check_excerpt
 from ..models import Organisation, Quotation, Resolution, Statement, Topic
 from .base import WIDE
@@ -178,7 +178,15 @@ class BasePassageFormSet(forms.BaseFormSet):
             except ValidationError as error:
                 form.add_error("excerpt", error)
                 continue
-            quoted = (form.cleaned_data["resolution"].pk, excerpt)
+            resolution = form.cleaned_data["resolution"]
+            if not passages.contains(resolution.text, excerpt):
+                form.add_error(
+                    "excerpt",
+                    f"This passage is not in the text of the resolution “{resolution}”. "
+                    "Choose the resolution it quotes, or untick it.",
+                )
+                continue
+            quoted = (resolution.pk, excerpt)
             if quoted in seen:
                 form.add_error("excerpt", DUPLICATE_QUOTATION)
             seen.add(quoted)
