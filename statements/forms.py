@@ -6,9 +6,10 @@ again."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
 
-from . import codes
-from .models import Alias, Quotation, Statement, Topic
+from . import codes, passages
+from .models import Alias, Quotation, Resolution, Statement, Topic
 
 
 class StatementForm(forms.ModelForm):
@@ -87,61 +88,196 @@ def check_excerpt(excerpt, statement):
         )
 
 
+SPAN_FIELDS = ["paragraph", "to_paragraph", "begins", "ends"]
+
+
 class QuotationForm(forms.ModelForm):
-    """A quotation, standalone or inline in its statement. Inline, the statement is the one
-    being edited, with the text as it stands in the form, so an excerpt is checked against the
-    new text, also when the statement is being added."""
+    """A quotation, standalone or inline on its statement's page. The passage is not typed
+    again: it is cut from the statement's text by paragraph and first and last words (filled
+    from a selection in the text by quotation-picker.js), checked against the text as it stands
+    in the form (also when the statement is being added) and against the quoted resolution's
+    text, both normalised as the importer does."""
+
+    paragraph = forms.IntegerField(
+        label="Paragraph",
+        min_value=1,
+        help_text="The number of the text's paragraph where the passage begins.",
+        widget=forms.NumberInput(attrs={"class": "editor-position"}),
+    )
+    to_paragraph = forms.IntegerField(
+        label="To paragraph",
+        min_value=1,
+        required=False,
+        help_text="Where it ends, if it runs over several paragraphs.",
+        widget=forms.NumberInput(attrs={"class": "editor-position"}),
+    )
+    begins = forms.CharField(
+        label="Begins with",
+        help_text="Its first words, as the text has them.",
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+    ends = forms.CharField(
+        label="Ends with",
+        help_text="Its last words.",
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
 
     class Meta:
         model = Quotation
-        fields = ["statement", "resolution", "excerpt"]
-        widgets = {"excerpt": forms.Textarea(attrs={"rows": 8, "class": "editor-wide"})}
+        fields = ["statement", "resolution"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # True when the statement's new text has lost this unchanged quotation's passage:
+        # said once, on the text field (QuotationFormSet.broken), not here.
+        self.breaks = False
+        if self.instance.pk and "statement" in self.fields:
+            self.show_span(self.instance.statement.text)
+
+    def show_span(self, text):
+        """The saved passage as paragraph and first and last words of `text`."""
+        span = passages.locate(text, self.instance.excerpt)
+        if span is not None:
+            paragraph, to_paragraph, begins, ends = span
+            to_paragraph = None if to_paragraph == paragraph else to_paragraph
+            self.initial.update(
+                zip(SPAN_FIELDS, (paragraph, to_paragraph, begins, ends), strict=True)
+            )
 
     def clean(self):
         cleaned = super().clean()
-        statement, resolution = cleaned.get("statement"), cleaned.get("resolution")
-        excerpt = codes.normalise_text(cleaned.get("excerpt") or "")
-        try:
-            check_excerpt(excerpt, statement)
-        except ValidationError as error:
-            self.add_error("excerpt", error)
+        statement = cleaned.get("statement") if "statement" in self.fields else None
+        statement = statement or getattr(self.instance, "statement", None)
+        resolution = cleaned.get("resolution")
+        if statement is None or self.errors:
             return cleaned
-        if statement is not None and statement.pk and resolution is not None and excerpt:
+        changed = set(self.changed_data)
+        if self.instance.pk and not changed & {"statement", *SPAN_FIELDS}:
+            # The same passage: kept as it is, if the text still holds it.
+            if not passages.contains(statement.text, self.instance.excerpt):
+                self.breaks = True
+                return cleaned
+        else:
+            try:
+                self.instance.excerpt = passages.cut(
+                    statement.text,
+                    cleaned["paragraph"],
+                    cleaned["begins"],
+                    cleaned["ends"],
+                    to_paragraph=cleaned.get("to_paragraph"),
+                )
+            except passages.PassageError as error:
+                self.add_error(error.field, error.message)
+                return cleaned
+        if resolution is not None and (not self.instance.pk or changed):
+            self.check_resolution(resolution)
+        if statement.pk and resolution is not None and not self.errors:
             others = Quotation.objects.filter(
-                statement=statement, resolution=resolution, excerpt=excerpt
+                statement=statement, resolution=resolution, excerpt=self.instance.excerpt
             ).exclude(pk=self.instance.pk)
             if others.exists():
-                self.add_error("excerpt", DUPLICATE_QUOTATION)
+                self.add_error(None, DUPLICATE_QUOTATION)
         return cleaned
 
-    def validate_constraints(self):
-        # clean() has said why a quotation is a duplicate, in words an editor understands.
-        if not self.has_error("excerpt"):
-            super().validate_constraints()
+    def check_resolution(self, resolution):
+        if not (resolution.text or "").strip():
+            self.add_error(
+                "resolution",
+                f"“{resolution}” has no text in the archive: add its text first, so that the "
+                "passage can be checked against it.",
+            )
+        elif not passages.contains(resolution.text, self.instance.excerpt):
+            self.add_error(
+                "resolution",
+                f"This passage is not in the text of “{resolution}”. Choose the resolution it "
+                "quotes, or the words of the statement that quote this one.",
+            )
+
+    def _post_clean(self):
+        # The model's own check of the passage would name a field this form does not have:
+        # a passage the new text lost is the text's error, and one not cut is said above.
+        if not self.breaks and not self.errors:
+            super()._post_clean()
 
 
 DUPLICATE_QUOTATION = "This statement already quotes this passage of this resolution."
 
 
+def broken_quotation(quotation, where):
+    """The error on a text field whose edit loses a quoted passage, naming the quotation."""
+    passage = Truncator(quotation.excerpt).words(12)
+    return ValidationError(
+        "This edit removes the passage that %(quotation)s quotes: “%(passage)s”. Keep those "
+        "words, or change or delete the quotation %(where)s.",
+        params={"quotation": quotation, "passage": passage, "where": where},
+        code="breaks_quotation",
+    )
+
+
 class QuotationFormSet(forms.BaseInlineFormSet):
-    """The quotations on a statement's page: the same passage of the same resolution once."""
+    """The quotations on a statement's page: the same passage of the same resolution once.
+    An edit of the text that loses a quoted passage makes the page invalid; `broken` lists
+    those quotations for the statement's admin to name on the text field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.broken = []
+        # The text the editor saw: the formset is made before the statement's form sets the
+        # new text on the statement, its forms only when first used.
+        self.text_shown = self.instance.text
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.pk:
+            form.show_span(self.text_shown)
+        return form
 
     def clean(self):
         super().clean()
+        self.broken = []
         seen = set()
         for form in self.forms:
-            if not form.is_valid() or form.cleaned_data.get("DELETE"):
+            if not form.is_valid() or self._should_delete_form(form):
                 continue
-            resolution, excerpt = (
-                form.cleaned_data.get("resolution"),
-                form.cleaned_data.get("excerpt"),
-            )
-            if resolution is None or not excerpt:
+            if form.breaks:
+                self.broken.append(form.instance)
                 continue
-            quoted = (resolution.pk, codes.normalise_text(excerpt))
+            resolution = form.cleaned_data.get("resolution")
+            if resolution is None:
+                continue
+            quoted = (resolution.pk, form.instance.excerpt)
             if quoted in seen:
-                form.add_error("excerpt", DUPLICATE_QUOTATION)
+                form.add_error(None, DUPLICATE_QUOTATION)
             seen.add(quoted)
+
+    def is_valid(self):
+        return super().is_valid() and not self.broken
+
+
+class ResolutionForm(forms.ModelForm):
+    class Meta:
+        model = Resolution
+        fields = ["congress", "title", "key", "kind", "section", "language", "text"]
+        fields += ["topics", "source_url"]
+
+    def clean_text(self):
+        """An edit may not lose a passage that a statement quotes (one the text held)."""
+        text = self.cleaned_data["text"]
+        if not self.instance.pk:
+            return text
+        old = self.instance.text  # the form sets the new text on the instance after this
+        quotations = self.instance.quotations.select_related("statement").defer(
+            "statement__text", "statement__summary"
+        )
+        broken = [
+            broken_quotation(quotation, "on the statement's page")
+            for quotation in quotations
+            if passages.contains(old, quotation.excerpt)
+            and not passages.contains(text, quotation.excerpt)
+        ]
+        if broken:
+            raise ValidationError(broken)
+        return text
 
 
 class TopicForm(forms.ModelForm):

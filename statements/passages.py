@@ -26,6 +26,12 @@ def contains(text, passage):
     return bool(passage) and passage in normalise(text or "")
 
 
+def words_pattern(words):
+    """The words in their order, whatever white space (a line break, two spaces) the text puts
+    between them: what an editor types or a browser's one-line input keeps of a selection."""
+    return re.compile(r"\s+".join(re.escape(word) for word in words.split()))
+
+
 def cut(text, paragraph, begins, ends, to_paragraph=None):
     """The passage of `text` from paragraph `paragraph` (1-based) to `to_paragraph` (the same
     when None), starting with the words `begins` and ending with the words `ends`.
@@ -38,31 +44,35 @@ def cut(text, paragraph, begins, ends, to_paragraph=None):
         raise PassageError("paragraph", f"The text has paragraphs 1 to {len(paras)}.")
     if not paragraph <= last <= len(paras):
         raise PassageError("to_paragraph", f"Choose a paragraph from {paragraph} to {len(paras)}.")
-    begins, ends = normalise(begins or ""), normalise(ends or "")
-    first_text = paras[paragraph - 1]
-    start = first_text.find(begins) if begins else -1
-    if start < 0:
+    begins, ends = " ".join((begins or "").split()), " ".join((ends or "").split())
+    start = words_pattern(begins).search(paras[paragraph - 1]) if begins else None
+    if start is None:
         raise PassageError("begins", f"Paragraph {paragraph} has no words “{begins}”.")
     chosen = "\n\n".join(paras[paragraph - 1 : last])
     offset = len(chosen) - len(paras[last - 1])
-    search_from = start if last == paragraph else offset
-    end = chosen.find(ends, search_from) if ends else -1
-    if end < 0:
-        where = "after the beginning" if last == paragraph else ""
-        raise PassageError("ends", f"Paragraph {last} has no words “{ends}” {where}".rstrip() + ".")
-    return chosen[start : end + len(ends)]
+    end = words_pattern(ends).search(chosen, start.start() if last == paragraph else offset)
+    if not ends or end is None:
+        where = " after its beginning" if last == paragraph else ""
+        raise PassageError("ends", f"Paragraph {last} has no words “{ends}”{where}.")
+    return chosen[start.start() : end.end()]
 
 
 def locate(text, passage):
     """(paragraph, to_paragraph, begins, ends) of a passage found in the text, or None: the
-    span an existing quotation is shown with. begins/ends are up to six words each."""
+    span an existing quotation is shown with. begins and ends are six words each, or more
+    where fewer would cut a different passage (words that occur earlier in the paragraph)."""
     text, passage = normalise(text or ""), normalise(passage or "")
     index = text.find(passage) if passage else -1
     if index < 0:
         return None
     paragraph = text[:index].count("\n\n") + 1
     to_paragraph = paragraph + passage.count("\n\n")
-    first, last = passage.split("\n\n")[0], passage.split("\n\n")[-1]
-    begins = re.match(r"\S+(?:\s+\S+){0,5}", first).group()
-    ends = re.search(r"\S+(?:\s+\S+){0,5}$", last).group()
-    return paragraph, to_paragraph, begins, ends
+    first, last = passage.split("\n\n")[0].split(), passage.split("\n\n")[-1].split()
+    count = 6
+    while True:
+        begins, ends = " ".join(first[:count]), " ".join(last[-count:])
+        if count >= max(len(first), len(last)) or (
+            cut(text, paragraph, begins, ends, to_paragraph) == passage
+        ):
+            return paragraph, to_paragraph, begins, ends
+        count += 1

@@ -242,7 +242,10 @@ def edited(editor, archive):
         {
             "quotations-TOTAL_FORMS": "2",
             "quotations-1-resolution": str(archive["resolution"].pk),
-            "quotations-1-excerpt": "The labour movement plays an important role",
+            # The quoted paragraph is the second now: picked from the new text.
+            "quotations-1-paragraph": "2",
+            "quotations-1-begins": "The labour movement",
+            "quotations-1-ends": "an important role",
         }
     )
     ok(editor.post(page, data))

@@ -41,3 +41,27 @@ def test_locate_gives_a_span_that_cuts_the_same_passage():
     span = passages.locate(TEXT, passage)
     assert span[:2] == (2, 3)
     assert passages.cut(TEXT, span[0], span[2], span[3], to_paragraph=span[1]) == passage
+
+
+def test_cut_matches_words_across_line_breaks_and_spaces():
+    text = "It is a crime that\nmust be fought,  and   it is.\n\nNext."
+    assert passages.cut(text, 1, "crime that must", "fought, and") == (
+        "crime that\nmust be fought,  and"
+    )
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        # The last six words occur earlier in the passage: the span must reach beyond them.
+        "one two three four five six and then one two three four five six",
+        # The first six words occur earlier in the paragraph than the passage.
+        "one two three four five six seven",
+        "six",
+    ],
+)
+def test_locate_cuts_back_the_same_passage_when_its_words_repeat(passage):
+    text = f"Start: one two three four five six, then {passage}.\n\nEnd."
+    span = passages.locate(text, passage)
+    assert span is not None
+    assert passages.cut(text, span[0], span[2], span[3], to_paragraph=span[1]) == passage

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.text import Truncator
 
+from ..forms import ResolutionForm
 from ..models import Congress, Quotation, Resolution, Statement
 from .base import (
     CongressCountryFilter,
@@ -94,6 +95,7 @@ class QuotedInInline(EditorFormMixin, admin.TabularInline):
 
 @admin.register(Resolution)
 class ResolutionAdmin(HistoryMixin, FullTextSearchMixin, EditorFormMixin, admin.ModelAdmin):
+    form = ResolutionForm
     # The congress's name says its organisation and year (filters for both are beside the
     # list), and titles are cut short: the list fits a 1,280 px screen.
     list_display = ["title_display", "congress", "kind", "section", "language"]

@@ -1,14 +1,16 @@
 """Statements, their quotations of congress resolutions, and publishing."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Q
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
 from ..codes import Status
-from ..forms import QuotationForm, QuotationFormSet, StatementForm
+from ..forms import QuotationForm, QuotationFormSet, StatementForm, broken_quotation
 from ..models import Organisation, Quotation, Resolution, Statement
 from .base import (
     DatedFilter,
@@ -25,16 +27,28 @@ from .base import (
 from .intake import StatementIntake
 
 
-class QuotationInline(EditorFormMixin, admin.StackedInline):
+class QuotationPicking:
+    """A quotation's passage chosen from the statement's text by paragraph and first and last
+    words, shown as it was cut; quotation-picker.js fills the span from a selection."""
+
+    fields = ["resolution", ("paragraph", "to_paragraph"), ("begins", "ends"), "passage"]
+    readonly_fields = ["passage"]
+    autocomplete_fields = ["resolution"]
+
+    class Media:
+        js = ["quotation-picker.js"]
+
+    @admin.display(description="passage")
+    def passage(self, quotation):
+        return linebreaksbr(quotation.excerpt) if quotation.excerpt else "-"
+
+
+class QuotationInline(QuotationPicking, EditorFormMixin, admin.StackedInline):
     model = Quotation
     form = QuotationForm
     formset = QuotationFormSet
-    fields = ["resolution", "excerpt"]
-    autocomplete_fields = ["resolution"]
     extra = 0
-    verbose_name_plural = (
-        "quotations of congress resolutions (passages of this text, without their quote marks)"
-    )
+    verbose_name_plural = "quotations of congress resolutions (passages of this text)"
 
     def get_queryset(self, request):
         return (
@@ -114,6 +128,17 @@ class StatementAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return lean_changelist(Statement)
 
+    def render_change_form(self, request, context, *args, **kwargs):
+        # A text edit that loses a quoted passage: one error, on the text field near the top,
+        # naming the quotation (QuotationFormSet.broken), rather than one on each quotation.
+        form = context["adminform"].form
+        formsets = [inline.formset for inline in context["inline_admin_formsets"]]
+        for formset in formsets:
+            for quotation in getattr(formset, "broken", []):
+                form.add_error("text", broken_quotation(quotation, "below"))
+        context["errors"] = helpers.AdminErrorList(form, formsets)
+        return super().render_change_form(request, context, *args, **kwargs)
+
     def get_urls(self):
         # "Statement from a document", linked from the changelist's tools.
         return StatementIntake(self).urls() + super().get_urls()
@@ -176,7 +201,7 @@ class StatementAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
 
 
 @admin.register(Quotation)
-class QuotationAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
+class QuotationAdmin(QuotationPicking, HistoryMixin, EditorFormMixin, admin.ModelAdmin):
     form = QuotationForm
     list_display = ["statement_title", "resolution_title", "excerpt_start"]
     list_filter = [
@@ -192,7 +217,7 @@ class QuotationAdmin(HistoryMixin, EditorFormMixin, admin.ModelAdmin):
         "resolution__key",
     ]
     autocomplete_fields = ["statement", "resolution"]
-    fields = ["statement", "resolution", "excerpt"]
+    fields = ["statement", *QuotationPicking.fields]
 
     def get_changelist(self, request, **kwargs):
         return lean_changelist(
